@@ -1,0 +1,74 @@
+/// A tenant's non-secret settings, stored as JSON on the tenant row.
+///
+/// Integration secrets (API keys, webhook secrets) are not here: they live encrypted
+/// in `tenant_secrets` and are handled by `TenantSecretStore`.
+public struct TenantSettings: Codable, Sendable, Equatable {
+    /// Prefix for phone numbers written without one, e.g. "+91".
+    public var defaultCountryCode: String
+    /// IANA time zone name used for dashboards and schedules.
+    public var timezone: String
+    public var whatsapp: WhatsAppSettings
+    public var razorpay: RazorpaySettings
+    public var livekit: LiveKitSettings
+
+    public init(
+        defaultCountryCode: String = "+91",
+        timezone: String = "Asia/Kolkata",
+        whatsapp: WhatsAppSettings = .init(),
+        razorpay: RazorpaySettings = .init(),
+        livekit: LiveKitSettings = .init()
+    ) {
+        self.defaultCountryCode = defaultCountryCode
+        self.timezone = timezone
+        self.whatsapp = whatsapp
+        self.razorpay = razorpay
+        self.livekit = livekit
+    }
+
+    public init(from decoder: any Decoder) throws {
+        // Older rows may lack newer keys: fall back to defaults key by key.
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = TenantSettings()
+        defaultCountryCode = try container.decodeIfPresent(String.self, forKey: .defaultCountryCode) ?? defaults.defaultCountryCode
+        timezone = try container.decodeIfPresent(String.self, forKey: .timezone) ?? defaults.timezone
+        whatsapp = try container.decodeIfPresent(WhatsAppSettings.self, forKey: .whatsapp) ?? defaults.whatsapp
+        razorpay = try container.decodeIfPresent(RazorpaySettings.self, forKey: .razorpay) ?? defaults.razorpay
+        livekit = try container.decodeIfPresent(LiveKitSettings.self, forKey: .livekit) ?? defaults.livekit
+    }
+}
+
+/// Public identifiers of the tenant's WhatsApp Cloud API number.
+public struct WhatsAppSettings: Codable, Sendable, Equatable {
+    public var phoneNumberId: String?
+    public var businessAccountId: String?
+    public init(phoneNumberId: String? = nil, businessAccountId: String? = nil) {
+        self.phoneNumberId = phoneNumberId
+        self.businessAccountId = businessAccountId
+    }
+}
+
+/// The tenant's Razorpay key id (public; Checkout needs it).
+public struct RazorpaySettings: Codable, Sendable, Equatable {
+    public var keyId: String?
+    public init(keyId: String? = nil) { self.keyId = keyId }
+}
+
+/// Where the tenant's LiveKit server is and the API key that signs room tokens.
+public struct LiveKitSettings: Codable, Sendable, Equatable {
+    public var url: String?
+    public var apiKey: String?
+    public init(url: String? = nil, apiKey: String? = nil) {
+        self.url = url
+        self.apiKey = apiKey
+    }
+}
+
+/// The write-only integration secrets a tenant can store.
+public enum TenantSecretName: String, CaseIterable, Codable, Sendable {
+    case whatsappAccessToken = "whatsapp.accessToken"
+    case whatsappAppSecret = "whatsapp.appSecret"
+    case whatsappVerifyToken = "whatsapp.verifyToken"
+    case razorpayKeySecret = "razorpay.keySecret"
+    case razorpayWebhookSecret = "razorpay.webhookSecret"
+    case livekitApiSecret = "livekit.apiSecret"
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// Reads and writes `tenants` rows.
+public struct TenantStore: Sendable {
+    public init() {}
+
+    private static let columns = "id, slug, name, status, settings::text, created_at, updated_at"
+
+    public func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Tenant? {
+        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id)", logger: logger)
+        return try await Self.tenants(from: rows).first
+    }
+
+    /// Needs a cross-tenant transaction: the slug is all the caller knows.
+    public func find(slug: String, on connection: PostgresConnection, logger: Logger) async throws -> Tenant? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM tenants WHERE slug = \(slug)", logger: logger
+        )
+        return try await Self.tenants(from: rows).first
+    }
+
+    /// Every tenant, ordered by slug, after `afterSlug`. Needs a cross-tenant transaction.
+    public func list(afterSlug: String?, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Tenant] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM tenants
+            WHERE slug > \(afterSlug ?? "") ORDER BY slug LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await Self.tenants(from: rows)
+    }
+
+    public func insert(
+        slug: String, name: String, settings: TenantSettings,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> Tenant {
+        do {
+            let rows = try await connection.query(
+                """
+                INSERT INTO tenants (slug, name, settings) VALUES (\(slug), \(name), \(try settings.jsonText())::jsonb)
+                RETURNING \(unescaped: Self.columns)
+                """,
+                logger: logger
+            )
+            guard let tenant = try await Self.tenants(from: rows).first else { throw AccountsError.tenantNotFound }
+            return tenant
+        } catch where error.violatedUniqueConstraint == "tenants_slug_key" {
+            throw AccountsError.slugTaken
+        }
+    }
+
+    /// Writes the tenant's name, status and settings.
+    public func update(_ tenant: Tenant, on connection: PostgresConnection, logger: Logger) async throws -> Tenant {
+        let rows = try await connection.query(
+            """
+            UPDATE tenants SET name = \(tenant.name), status = \(tenant.status.rawValue),
+                settings = \(try tenant.settings.jsonText())::jsonb, updated_at = now()
+            WHERE id = \(tenant.id)
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        guard let updated = try await Self.tenants(from: rows).first else { throw AccountsError.tenantNotFound }
+        return updated
+    }
+
+    static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
+        var tenants: [Tenant] = []
+        for try await (id, slug, name, status, settings, createdAt, updatedAt) in rows.decode(
+            (UUID, String, String, String, String, Date, Date).self
+        ) {
+            tenants.append(
+                Tenant(
+                    id: id, slug: slug, name: name,
+                    status: TenantStatus(rawValue: status) ?? .suspended,
+                    settings: try JSONDecoder().decode(TenantSettings.self, from: Data(settings.utf8)),
+                    createdAt: createdAt, updatedAt: updatedAt
+                )
+            )
+        }
+        return tenants
+    }
+}
+
+extension Encodable {
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}

@@ -1,0 +1,60 @@
+import Accounts
+import Hummingbird
+import Logging
+import Persistence
+
+/// Builds the whole server from its configuration: what `switchboard serve` runs and
+/// what the tests start.
+public func buildApplication(config: AppConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    var configuredLogger = logger ?? Logger(label: "switchboard")
+    configuredLogger.logLevel = config.logLevel
+    let logger = configuredLogger
+    let database = Database(url: config.databaseURL, maximumConnections: config.databaseMaxConnections, logger: logger)
+    let migrator = try Migrator()
+    let router = try await buildRouter(config: config, database: database, migrator: migrator)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
+        services: [database.client],
+        logger: logger
+    )
+    app.beforeServerStarts {
+        try await StartupChecks(config: config, database: database, migrator: migrator, logger: logger).run()
+    }
+    return app
+}
+
+/// The router with every route and middleware; `database` need not be connected yet.
+public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
+    let registry = MetricsRegistry.shared
+    let hasher = PasswordHasher(cost: config.bcryptCost)
+    let signer = await AccessTokenSigner(secret: config.jwtSecret)
+
+    let router = Router(context: AppRequestContext.self)
+    let routes = RouteTable()
+    // Outermost first: metrics and the access log see the final status of every answer.
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: ProblemMiddleware(routes: routes))
+
+    OperationsController(database: database, migrator: migrator, registry: registry).addRoutes(to: router)
+
+    let v1 = router.group("v1")
+    let authenticator = AccessTokenAuthenticator(signer: signer, principals: PrincipalCache(database: database))
+    let users = UserAdministration(database: database, hasher: hasher)
+    AuthController(
+        auth: AuthService(database: database, hasher: hasher, signer: signer),
+        limiter: LoginRateLimiter(limits: config.loginLimits)
+    ).addRoutes(to: v1.group("auth"))
+    MeController(users: users).addRoutes(to: v1.tenantRoutes("me", authenticator: authenticator, policy: .anyone))
+    UsersController(users: users).addRoutes(to: v1.tenantRoutes("users", authenticator: authenticator, policy: .administrators))
+    SettingsController(
+        settings: TenantSettingsService(database: database, secretStore: TenantSecretStore(box: SecretBox(masterKey: config.masterKey)))
+    ).addRoutes(to: v1.tenantRoutes("settings", authenticator: authenticator, policy: .administrators))
+    AuditController(database: database).addRoutes(to: v1.tenantRoutes("audit", authenticator: authenticator, policy: .administrators))
+    OperatorController(tenants: TenantAdministration(database: database, hasher: hasher), operatorToken: config.operatorToken)
+        .addRoutes(to: v1.group("operator/tenants"))
+
+    routes.register(router.routes.map { (path: $0.path.description, method: $0.method) })
+    return router
+}

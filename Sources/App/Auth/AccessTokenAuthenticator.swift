@@ -1,0 +1,45 @@
+import Accounts
+import Hummingbird
+import Logging
+
+/// Turns `Authorization: Bearer <access token>` into the request's principal, or
+/// answers 401. The token must be well signed and unexpired, and its session, user and
+/// tenant must still be active (checked through `PrincipalCache`).
+struct AccessTokenAuthenticator: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let signer: AccessTokenSigner
+    let principals: PrincipalCache
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token = Self.bearerToken(in: request) else {
+            throw AppError.unauthorized("Send an access token as `Authorization: Bearer <token>`.", error: "invalid_request")
+        }
+        let principal = try await authenticate(token, logger: context.logger)
+        var context = context
+        context.identity = principal
+        context.logger[metadataKey: "tenant_id"] = "\(principal.tenantID)"
+        context.logger[metadataKey: "user_id"] = "\(principal.userID)"
+        context.facts.record(tenantID: principal.tenantID, userID: principal.userID)
+        return try await next(request, context)
+    }
+
+    /// The principal behind a raw access token, or a 401 problem.
+    func authenticate(_ token: String, logger: Logger) async throws -> Principal {
+        guard let claims = await signer.verify(token), let userID = claims.userID else {
+            throw AppError.unauthorized("The access token is invalid or expired.")
+        }
+        guard let state = try await principals.state(for: claims, userID: userID, logger: logger), state.isValid else {
+            throw AppError.unauthorized("The session has ended or the account is no longer active.")
+        }
+        return Principal(userID: userID, tenantID: claims.tid, role: state.role, sessionID: claims.sid)
+    }
+
+    static func bearerToken(in request: Request) -> String? {
+        guard let header = request.headers[.authorization] else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty || token.utf8.count > 4096 ? nil : token
+    }
+}

@@ -1,0 +1,105 @@
+import Accounts
+import Foundation
+
+/// `PATCH /v1/settings` body. Absent fields stay; a secret set to "" is removed.
+struct UpdateSettingsRequest: Decodable {
+    struct WhatsApp: Decodable {
+        let phoneNumberId: String?
+        let businessAccountId: String?
+        let accessToken: String?
+        let appSecret: String?
+        let verifyToken: String?
+    }
+
+    struct Razorpay: Decodable {
+        let keyId: String?
+        let keySecret: String?
+        let webhookSecret: String?
+    }
+
+    struct LiveKit: Decodable {
+        let url: String?
+        let apiKey: String?
+        let apiSecret: String?
+    }
+
+    struct Integrations: Decodable {
+        let whatsapp: WhatsApp?
+        let razorpay: Razorpay?
+        let livekit: LiveKit?
+    }
+
+    let name: String?
+    let defaultCountryCode: String?
+    let timezone: String?
+    let integrations: Integrations?
+
+    func validated() throws -> TenantSettingsChanges {
+        var validator = FieldValidator()
+        var fields: [String] = []
+        var secrets: [TenantSecretName: String] = [:]
+
+        let name = self.name.flatMap { name in validator.check { try FieldRules.name(name, pointer: "/name") } }
+        if self.name != nil { fields.append("name") }
+        let code = defaultCountryCode.flatMap { code in validator.check { try FieldRules.countryCode(code, pointer: "/defaultCountryCode") } }
+        if defaultCountryCode != nil { fields.append("defaultCountryCode") }
+        let zone = timezone.flatMap { zone in validator.check { try FieldRules.timezone(zone, pointer: "/timezone") } }
+        if timezone != nil { fields.append("timezone") }
+
+        func identifier(_ value: String?, _ pointer: String) {
+            guard let value else { return }
+            fields.append(String(pointer.dropFirst()).replacingOccurrences(of: "/", with: "."))
+            if value.count > 200 || value.contains(where: { $0.isWhitespace }) {
+                validator.fail(pointer, "must be at most 200 characters without spaces")
+            }
+        }
+        func secret(_ value: String?, _ name: TenantSecretName, _ pointer: String) {
+            guard let value else { return }
+            fields.append("secrets.\(name.rawValue)")
+            if value.count > 4096 || value.contains(where: { $0.isNewline }) {
+                validator.fail(pointer, "must be at most 4096 characters on one line")
+            } else {
+                secrets[name] = value
+            }
+        }
+
+        let whatsapp = integrations?.whatsapp
+        identifier(whatsapp?.phoneNumberId, "/integrations/whatsapp/phoneNumberId")
+        identifier(whatsapp?.businessAccountId, "/integrations/whatsapp/businessAccountId")
+        secret(whatsapp?.accessToken, .whatsappAccessToken, "/integrations/whatsapp/accessToken")
+        secret(whatsapp?.appSecret, .whatsappAppSecret, "/integrations/whatsapp/appSecret")
+        secret(whatsapp?.verifyToken, .whatsappVerifyToken, "/integrations/whatsapp/verifyToken")
+        let razorpay = integrations?.razorpay
+        identifier(razorpay?.keyId, "/integrations/razorpay/keyId")
+        secret(razorpay?.keySecret, .razorpayKeySecret, "/integrations/razorpay/keySecret")
+        secret(razorpay?.webhookSecret, .razorpayWebhookSecret, "/integrations/razorpay/webhookSecret")
+        let livekit = integrations?.livekit
+        if let url = livekit?.url {
+            fields.append("integrations.livekit.url")
+            let parsed = URL(string: url)
+            if !url.isEmpty, url.count > 500 || !["wss", "ws", "https", "http"].contains(parsed?.scheme ?? "") || parsed?.host == nil {
+                validator.fail("/integrations/livekit/url", "must be a ws(s):// or http(s):// URL")
+            }
+        }
+        identifier(livekit?.apiKey, "/integrations/livekit/apiKey")
+        secret(livekit?.apiSecret, .livekitApiSecret, "/integrations/livekit/apiSecret")
+
+        if fields.isEmpty { validator.fail("", "must change at least one field") }
+        try validator.finish()
+
+        return TenantSettingsChanges(
+            name: name,
+            settings: { settings in
+                if let code { settings.defaultCountryCode = code }
+                if let zone { settings.timezone = zone }
+                if let value = whatsapp?.phoneNumberId { settings.whatsapp.phoneNumberId = value.isEmpty ? nil : value }
+                if let value = whatsapp?.businessAccountId { settings.whatsapp.businessAccountId = value.isEmpty ? nil : value }
+                if let value = razorpay?.keyId { settings.razorpay.keyId = value.isEmpty ? nil : value }
+                if let value = livekit?.url { settings.livekit.url = value.isEmpty ? nil : value }
+                if let value = livekit?.apiKey { settings.livekit.apiKey = value.isEmpty ? nil : value }
+            },
+            secrets: secrets,
+            changedFields: fields
+        )
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+import HummingbirdAuth
+import NIOCore
+
+/// The context of every request: who sent it and, once authenticated, as whom.
+public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext, RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var identity: Principal?
+    public let remoteAddress: SocketAddress?
+    let facts = RequestFacts()
+
+    /// Bodies past this size are refused with 413 (1 MiB).
+    public static let bodyLimit = 1 << 20
+    public var maxUploadSize: Int { Self.bodyLimit }
+
+    public init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.identity = nil
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The client's IP address, for rate limiting.
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+}

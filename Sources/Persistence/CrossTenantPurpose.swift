@@ -1,0 +1,16 @@
+/// Why a transaction needs to see more than one tenant's rows.
+///
+/// Cross-tenant access is the single, explicit exception to tenant scoping: each use
+/// names one of these purposes, which is logged, so every such path can be found by
+/// searching for the case name. RLS stays on; the policies admit these transactions
+/// through the transaction-local `switchboard.cross_tenant` setting.
+public enum CrossTenantPurpose: String, Sendable {
+    /// Login names a tenant by slug before any tenant is known.
+    case resolveTenantForLogin = "resolve-tenant-for-login"
+    /// The platform operator lists, creates and suspends tenants.
+    case operatorAdministration = "operator-administration"
+    /// `switchboard tenants apply` creates or updates a tenant from a manifest.
+    case tenantManifest = "tenant-manifest"
+    /// Command-line user administration names a tenant by slug.
+    case commandLine = "command-line"
+}

@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+
+/// The application's PostgreSQL pool and the only ways to open a transaction on it.
+///
+/// Every transaction is either scoped to one tenant (`withTenant`), which sets the
+/// transaction-local `switchboard.tenant_id` that all row-level security policies key
+/// on, or an explicit cross-tenant one (`withCrossTenantAccess`) with a named purpose.
+public final class Database: Sendable {
+    public let client: PostgresClient
+    public let maximumConnections: Int
+    private let leasesInUse = Gauge(label: MetricNames.databaseLeasesInUse)
+    private let leaseCounter = LeaseCounter()
+    private let transactionTimer = Timer(label: MetricNames.databaseTransactionDuration, preferredDisplayUnit: .seconds)
+
+    public init(url: DatabaseURL, maximumConnections: Int = 20, logger: Logger) {
+        self.maximumConnections = maximumConnections
+        self.client = PostgresClient(
+            configuration: url.clientConfiguration(maximumConnections: maximumConnections),
+            backgroundLogger: logger
+        )
+        Gauge(label: MetricNames.databaseMaximumConnections).record(maximumConnections)
+    }
+
+    /// Runs `body` in a transaction that can see only `tenantID`'s rows.
+    public func withTenant<Result: Sendable>(
+        _ tenantID: UUID,
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(logger: logger) { connection in
+            try await connection.query(
+                "SELECT set_config('switchboard.tenant_id', \(tenantID.uuidString), true)",
+                logger: logger
+            )
+            return try await body(connection)
+        }
+    }
+
+    /// Runs `body` in a transaction that may read and write every tenant's rows.
+    ///
+    /// Keep these transactions small and name an honest purpose: this is the path that
+    /// security reviews look at first.
+    public func withCrossTenantAccess<Result: Sendable>(
+        _ purpose: CrossTenantPurpose,
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
+        return try await transaction(logger: logger) { connection in
+            try await connection.query("SELECT set_config('switchboard.cross_tenant', 'on', true)", logger: logger)
+            return try await body(connection)
+        }
+    }
+
+    /// Runs `body` on a pooled connection outside any tenant: only for statements that
+    /// touch no tenant-owned table (health checks, migrations, role checks).
+    public func withUnscopedConnection<Result: Sendable>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await leased {
+            try await client.withConnection { connection in try await body(connection) }
+        }
+    }
+
+    private func transaction<Result: Sendable>(
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let start = ContinuousClock.now
+        defer { transactionTimer.record(duration: ContinuousClock.now - start) }
+        return try await leased {
+            try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    private func leased<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        leasesInUse.record(leaseCounter.add(1))
+        defer { leasesInUse.record(leaseCounter.add(-1)) }
+        return try await body()
+    }
+}
