@@ -32,7 +32,7 @@ public struct RefreshToken: Sendable, Equatable {
     }
 
     /// What the database stores and looks up.
-    public var hash: [UInt8] { Array(SHA256.hash(data: Data(value.utf8))) }
+    public var hash: Data { Data(SHA256.hash(data: Data(value.utf8))) }
 }
 
 extension Data {

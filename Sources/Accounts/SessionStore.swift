@@ -38,7 +38,7 @@ public struct SessionStore: Sendable {
 
     /// The stored state of a presented refresh token, locked for rotation.
     public func lockToken(
-        _ tenantID: UUID, hash: [UInt8], on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, hash: Data, on connection: PostgresConnection, logger: Logger
     ) async throws -> StoredRefreshToken? {
         let rows = try await connection.query(
             """

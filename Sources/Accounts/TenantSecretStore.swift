@@ -15,7 +15,7 @@ public struct TenantSecretStore: Sendable {
         _ tenantID: UUID, name: TenantSecretName, value: String,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let sealed = try box.seal(value, tenantID: tenantID, name: name.rawValue)
+        let sealed = Data(try box.seal(value, tenantID: tenantID, name: name.rawValue))
         let last4 = value.count > 8 ? String(value.suffix(4)) : ""
         try await connection.query(
             """
@@ -53,8 +53,8 @@ public struct TenantSecretStore: Sendable {
             "SELECT ciphertext FROM tenant_secrets WHERE tenant_id = \(tenantID) AND name = \(name.rawValue)",
             logger: logger
         )
-        for try await ciphertext in rows.decode([UInt8].self) {
-            return try box.open(ciphertext, tenantID: tenantID, name: name.rawValue)
+        for try await ciphertext in rows.decode(Data.self) {
+            return try box.open(Array(ciphertext), tenantID: tenantID, name: name.rawValue)
         }
         return nil
     }

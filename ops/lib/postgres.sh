@@ -11,7 +11,7 @@
 PG_RUN_AS=""
 
 pg_bindir() {
-  if command -v initdb >/dev/null 2>&1; then dirname "$(command -v initdb)"; return; fi
+  if command -v initdb >/dev/null 2>&1; then dirname "$(readlink -f "$(command -v initdb)")"; return; fi
   local dir
   for dir in /usr/lib/postgresql/*/bin; do
     if [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
