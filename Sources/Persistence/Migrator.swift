@@ -38,25 +38,31 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(on database: Database, logger: Logger) async throws -> [MigrationFile] {
         try await database.withUnscopedConnection(logger: logger) { connection in
-            try await connection.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
-                try await createHistoryTable(on: connection, logger: logger)
-                let pending = try await pending(on: connection, logger: logger)
-                for file in pending {
-                    logger.info("applying migration", metadata: ["migration": "\(file.name)"])
-                    for statement in file.statements {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
-                    }
-                    try await connection.query(
-                        """
-                        INSERT INTO schema_migrations (version, name, checksum)
-                        VALUES (\(file.version), \(file.name), \(file.checksum))
-                        """,
-                        logger: logger
-                    )
-                }
-                return pending
+            try await Database.unwrappingTransactionError {
+                try await applyPending(on: connection, logger: logger)
             }
+        }
+    }
+
+    private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> [MigrationFile] {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
+            try await createHistoryTable(on: connection, logger: logger)
+            let pending = try await pending(on: connection, logger: logger)
+            for file in pending {
+                logger.info("applying migration", metadata: ["migration": "\(file.name)"])
+                for statement in file.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO schema_migrations (version, name, checksum)
+                    VALUES (\(file.version), \(file.name), \(file.checksum))
+                    """,
+                    logger: logger
+                )
+            }
+            return pending
         }
     }
 

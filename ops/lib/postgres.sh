@@ -97,3 +97,16 @@ dev_secret() {
   fi
   cat "$file"
 }
+
+# A TCP port on 127.0.0.1 that nothing listens on right now.
+pg_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Stops the cluster and deletes it (for per-run test clusters).
+pg_destroy() {
+  pg_stop
+  if [ -n "${PG_DATA:-}" ]; then
+    rm -rf "$PG_DATA" "$PG_DATA.superuser-password"
+  fi
+}

@@ -18,7 +18,15 @@ public final class PrincipalCache: Sendable {
     private let database: Database
     private let sessions = SessionStore()
     private let lifetime: Duration
-    private let entries = Mutex<[UUID: Entry]>([:])
+    /// Everything the database check binds together: a cached answer for one session
+    /// must not vouch for a token naming another tenant or user with the same session id.
+    private struct Key: Hashable {
+        let sessionID: UUID
+        let tenantID: UUID
+        let userID: UUID
+    }
+
+    private let entries = Mutex<[Key: Entry]>([:])
     private static let maximumEntries = 100_000
 
     public init(database: Database, lifetime: Duration = .seconds(2)) {
@@ -29,7 +37,8 @@ public final class PrincipalCache: Sendable {
     /// The live state behind `claims`, from cache when fresh.
     func state(for claims: AccessTokenClaims, userID: UUID, logger: Logger) async throws -> PrincipalState? {
         let now = ContinuousClock.now
-        if let entry = entries.withLock({ $0[claims.sid] }), now - entry.fetchedAt < lifetime {
+        let key = Key(sessionID: claims.sid, tenantID: claims.tid, userID: userID)
+        if let entry = entries.withLock({ $0[key] }), now - entry.fetchedAt < lifetime {
             return entry.state
         }
         let state = try await database.withTenant(claims.tid, logger: logger) { connection in
@@ -39,7 +48,7 @@ public final class PrincipalCache: Sendable {
             if entries.count >= Self.maximumEntries {
                 entries = entries.filter { now - $0.value.fetchedAt < lifetime }
             }
-            entries[claims.sid] = Entry(state: state, fetchedAt: now)
+            entries[key] = Entry(state: state, fetchedAt: now)
         }
         return state
     }

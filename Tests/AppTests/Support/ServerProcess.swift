@@ -1,0 +1,98 @@
+import Foundation
+import Persistence
+import Synchronization
+
+/// Runs the real `switchboard` executable (built by ops/test) as a child process.
+final class SwitchboardProcess: Sendable {
+    let process: Process
+    private let output = OutputBuffer()
+
+    static var binary: String {
+        get throws {
+            guard let path = ProcessInfo.processInfo.environment["SWITCHBOARD_BINARY"],
+                FileManager.default.isExecutableFile(atPath: path)
+            else { throw TestSetupError("SWITCHBOARD_BINARY is not set to the built executable: run the tests with ops/test") }
+            return path
+        }
+    }
+
+    /// Starts `switchboard arguments...` with exactly `environment` (plus PATH).
+    init(_ arguments: [String], environment: [String: String]) throws {
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary)
+        process.arguments = arguments
+        var env = environment
+        env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
+        env["SWITCHBOARD_MIGRATIONS_DIR"] = env["SWITCHBOARD_MIGRATIONS_DIR"] ?? TestDatabases.migrationsDirectory
+        process.environment = env
+        process.currentDirectoryURL = URL(fileURLWithPath: TestDatabases.migrationsDirectory).deletingLastPathComponent()
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            guard !data.isEmpty else { return }
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Everything printed so far on stdout and stderr.
+    var printed: String { output.text.withLock { $0 } }
+
+    /// Waits for exit (up to `timeout`) and returns the exit status, or nil on timeout.
+    func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { return nil }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await Task.sleep(for: .milliseconds(100))  // let the pipe drain
+        return process.terminationStatus
+    }
+
+    /// Waits until the output contains `text`, or times out.
+    func waitForOutput(_ text: String, timeout: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if printed.contains(text) { return true }
+            if !process.isRunning { return printed.contains(text) }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func signal(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Runs a short command to completion and returns (status, output).
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32?, output: String) {
+        let process = try SwitchboardProcess(arguments, environment: environment)
+        let status = try await process.waitForExit()
+        return (status, process.printed)
+    }
+}
+
+/// A valid environment for the executable, on `url`.
+func serverEnvironment(_ url: DatabaseURL) -> [String: String] {
+    [
+        "DATABASE_URL": url.urlString,
+        "SWITCHBOARD_JWT_SECRET": "e2e-jwt-secret-" + TestDatabases.randomSuffix() + TestDatabases.randomSuffix(),
+        "SWITCHBOARD_MASTER_KEY": String(repeating: "5a", count: 32),
+        "SWITCHBOARD_OPERATOR_TOKEN": "e2e-operator-" + TestDatabases.randomSuffix() + TestDatabases.randomSuffix(),
+        "SWITCHBOARD_HOST": "127.0.0.1",
+        "SWITCHBOARD_PORT": "0",
+        "SWITCHBOARD_BCRYPT_COST": "4",
+        "SWITCHBOARD_LOG_LEVEL": "info",
+    ]
+}
+
+/// What a child process printed, appended from the pipe's handler thread.
+final class OutputBuffer: Sendable {
+    let text = Mutex<String>("")
+}
