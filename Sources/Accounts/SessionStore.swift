@@ -94,15 +94,16 @@ public struct SessionStore: Sendable {
         )
     }
 
-    /// The live state behind an access token: the user's current role and status,
-    /// the tenant's status and whether the session is still open.
+    /// The live state behind an access token: the user as stored now (role, status,
+    /// profile), the tenant's status and whether the session is still open.
     public func principalState(
         _ tenantID: UUID, userID: UUID, sessionID: UUID,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> PrincipalState? {
         let rows = try await connection.query(
             """
-            SELECT u.role, u.status, t.status, s.revoked_at IS NULL
+            SELECT u.id, u.tenant_id, u.email, u.name, u.phone, u.role, u.status, u.created_at, u.updated_at,
+                   t.status, s.revoked_at IS NULL
             FROM users u
             JOIN tenants t ON t.id = u.tenant_id
             JOIN sessions s ON s.id = \(sessionID) AND s.user_id = u.id AND s.tenant_id = u.tenant_id
@@ -110,13 +111,13 @@ public struct SessionStore: Sendable {
             """,
             logger: logger
         )
-        for try await (role, userStatus, tenantStatus, sessionOpen) in rows.decode((String, String, String, Bool).self) {
-            guard let role = Role(rawValue: role) else { return nil }
+        for try await row in rows {
+            let user = try UserStore.user(from: row)
+            let columns = row.makeRandomAccess()
             return PrincipalState(
-                role: role,
-                isUserActive: userStatus == UserStatus.active.rawValue,
-                isTenantActive: tenantStatus == TenantStatus.active.rawValue,
-                isSessionOpen: sessionOpen
+                user: user,
+                isTenantActive: try columns[9].decode(String.self, context: .default) == TenantStatus.active.rawValue,
+                isSessionOpen: try columns[10].decode(Bool.self, context: .default)
             )
         }
         return nil
@@ -133,12 +134,13 @@ public struct StoredRefreshToken: Sendable {
     public let isSessionRevoked: Bool
 }
 
-/// Whether an access token's holder may still act, and with which role.
+/// Whether an access token's holder may still act, and as whom.
 public struct PrincipalState: Sendable, Equatable {
-    public let role: Role
-    public let isUserActive: Bool
+    /// The user as stored when the state was read.
+    public let user: User
     public let isTenantActive: Bool
     public let isSessionOpen: Bool
 
-    public var isValid: Bool { isUserActive && isTenantActive && isSessionOpen }
+    public var role: Role { user.role }
+    public var isValid: Bool { user.status == .active && isTenantActive && isSessionOpen }
 }

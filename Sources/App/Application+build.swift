@@ -9,6 +9,9 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
     var configuredLogger = logger ?? Logger(label: "switchboard")
     configuredLogger.logLevel = config.logLevel
     let logger = configuredLogger
+    // swift-metrics binds each metric to the factory when the metric is created, so the
+    // registry must be bootstrapped before the pool creates its gauges and timer.
+    _ = MetricsRegistry.shared
     let database = Database(url: config.databaseURL, maximumConnections: config.databaseMaxConnections, logger: logger)
     let migrator = try Migrator()
     let router = try await buildRouter(config: config, database: database, migrator: migrator)
@@ -40,14 +43,15 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
     OperationsController(database: database, migrator: migrator, registry: registry).addRoutes(to: router)
 
     let v1 = router.group("v1")
-    let authenticator = AccessTokenAuthenticator(signer: signer, principals: PrincipalCache(database: database))
+    let principals = PrincipalCache(database: database)
+    let authenticator = AccessTokenAuthenticator(signer: signer, principals: principals)
     let users = UserAdministration(database: database, hasher: hasher)
     AuthController(
         auth: AuthService(database: database, hasher: hasher, signer: signer),
         limiter: LoginRateLimiter(limits: config.loginLimits)
     ).addRoutes(to: v1.group("auth"))
-    MeController(users: users).addRoutes(to: v1.tenantRoutes("me", authenticator: authenticator, policy: .anyone))
-    UsersController(users: users).addRoutes(to: v1.tenantRoutes("users", authenticator: authenticator, policy: .administrators))
+    MeController().addRoutes(to: v1.tenantRoutes("me", authenticator: authenticator, policy: .anyone))
+    UsersController(users: users, principals: principals).addRoutes(to: v1.tenantRoutes("users", authenticator: authenticator, policy: .administrators))
     SettingsController(
         settings: TenantSettingsService(database: database, secretStore: TenantSecretStore(box: SecretBox(masterKey: config.masterKey)))
     ).addRoutes(to: v1.tenantRoutes("settings", authenticator: authenticator, policy: .administrators))

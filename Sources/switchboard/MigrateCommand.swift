@@ -13,7 +13,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let url = try loadDatabaseURL()
-        let logger = makeLogger("switchboard.migrate", level: .warning)
+        let logger = makeLogger("switchboard.migrate", level: .error)
         let migrator = try Migrator(directory: directory)
         let dryRun = self.dryRun
         do {

@@ -17,7 +17,7 @@ struct TenantsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let url = try loadDatabaseURL()
-            let logger = makeLogger("switchboard.tenants", level: .warning)
+            let logger = makeLogger("switchboard.tenants", level: .error)
             guard let yaml = try? String(contentsOfFile: file, encoding: .utf8) else {
                 FileHandle.standardError.write(Data("tenants apply: cannot read \(file)\n".utf8))
                 throw ExitCode(2)

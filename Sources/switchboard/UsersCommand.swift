@@ -21,7 +21,7 @@ struct UsersCommand: AsyncParsableCommand {
 
         func run() async throws {
             let url = try loadDatabaseURL()
-            let logger = makeLogger("switchboard.users", level: .warning)
+            let logger = makeLogger("switchboard.users", level: .error)
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role must be one of owner, admin, agent, customer")
             }

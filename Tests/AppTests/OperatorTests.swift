@@ -109,7 +109,7 @@ struct OperatorTests {
     func invalidCreate() async throws {
         try await TestApp.run { app in
             for slug in ["Bad Slug", "-globex", "g", "UPPER", "globex_1", "ünï", String(repeating: "a", count: 64)] {
-                let response = try await app.request(.post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: slug))
+                let response = try await app.request(.post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: slug, email: "boss@example.test"))
                 let problem = try response.expectProblem(.unprocessableContent)
                 #expect((problem["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } == ["/slug"], "slug \(slug)")
             }

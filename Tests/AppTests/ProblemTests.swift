@@ -1,4 +1,5 @@
 import Accounts
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -50,7 +51,7 @@ struct ProblemTests {
     @Test("malformed JSON answers 400")
     func malformedJSON() async throws {
         try await TestApp.run { app in
-            for body in [#"{"tenant":"#, "not json", #"{"tenant":"acme",}"#, ""] {
+            for body in [#"{"tenant":"#, "not json", #"{"tenant" "acme"}"#, "{'tenant':'acme'}", #"{"tenant":"acme""#, ""] {
                 let response = try await app.request(.post, "/v1/auth/login", json: body)
                 let problem = try response.expectProblem(.badRequest)
                 #expect((problem["type"] as? String)?.hasSuffix("malformed-request") == true, "body: \(body)")
@@ -106,6 +107,37 @@ struct ProblemTests {
             let pointers = (underProblem["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String }
             #expect(pointers == ["/password"])
             _ = tenant
+        }
+    }
+
+    @Test("a chunked body (no Content-Length) over 1 MiB answers 413 too")
+    func chunkedBodyTooLarge() async throws {
+        try await TestApp.run { app in
+            _ = try await app.seedTenant("acme")
+            let port = try #require(app.client.port)
+            let chunk = ByteBuffer(repeating: UInt8(ascii: "x"), count: 64 * 1024)
+            let (chunks, continuation) = AsyncStream.makeStream(of: ByteBuffer.self)
+            continuation.yield(ByteBuffer(string: #"{"tenant":"acme","email":"agent@acme.test","password":""#))
+            for _ in 0..<18 { continuation.yield(chunk) }  // 1.125 MiB
+            continuation.yield(ByteBuffer(string: #""}"#))
+            continuation.finish()
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/auth/login")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.body = .stream(chunks, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            #expect(response.status.code == 413)
+            #expect(response.headers["content-type"].first == "application/problem+json")
+            #expect(response.headers["x-request-id"].first?.isEmpty == false)
+            let body = try await response.body.collect(upTo: 1 << 16)
+            let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any])
+            #expect(problem["status"] as? Int == 413)
+            #expect((problem["type"] as? String)?.hasSuffix("content-too-large") == true)
+            // The server still answers.
+            let next = try await app.request(
+                .post, "/v1/auth/login", json: #"{"tenant":"acme","email":"agent@acme.test","password":"correct-horse-battery"}"#
+            )
+            #expect(next.status == .ok)
         }
     }
 

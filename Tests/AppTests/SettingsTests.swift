@@ -162,7 +162,7 @@ struct SettingsTests {
         try await TestApp.run { app in
             let tenant = try await app.seedTenant("acme")
             let admin = try await app.token(tenant, .admin)
-            let before = try await app.request(.get, "/v1/settings", token: admin).text
+            let before = try Self.canonical(try await app.request(.get, "/v1/settings", token: admin))
 
             let all = try await app.request(
                 .patch, "/v1/settings", token: admin,
@@ -194,7 +194,7 @@ struct SettingsTests {
             )
             try withSecret.expectProblem(.unprocessableContent)
 
-            let after = try await app.request(.get, "/v1/settings", token: admin).text
+            let after = try Self.canonical(try await app.request(.get, "/v1/settings", token: admin))
             #expect(after == before, "a rejected PATCH changed the settings")
             #expect(try await Self.storedSecrets(app, tenant: tenant.id).isEmpty)
             // No audit entry for rejected changes.
@@ -293,6 +293,12 @@ struct SettingsTests {
         var node = settings["integrations"] as? [String: Any]
         for key in path { node = node?[key] as? [String: Any] }
         return node
+    }
+
+    /// The JSON body re-serialized with sorted keys, so that two equal documents compare equal.
+    static func canonical(_ response: TestResponse) throws -> String {
+        let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
     }
 
     static func isAbsent(_ value: Any?) -> Bool {

@@ -32,7 +32,7 @@ struct AccessTokenAuthenticator: RouterMiddleware {
         guard let state = try await principals.state(for: claims, userID: userID, logger: logger), state.isValid else {
             throw AppError.unauthorized("The session has ended or the account is no longer active.")
         }
-        return Principal(userID: userID, tenantID: claims.tid, role: state.role, sessionID: claims.sid)
+        return Principal(userID: userID, tenantID: claims.tid, role: state.role, sessionID: claims.sid, user: state.user)
     }
 
     static func bearerToken(in request: Request) -> String? {

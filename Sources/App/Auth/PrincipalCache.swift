@@ -34,6 +34,14 @@ public final class PrincipalCache: Sendable {
         self.lifetime = lifetime
     }
 
+    /// Forgets what this node cached for `userID`, after a change made here; other
+    /// nodes pick the change up when their entries expire.
+    func invalidate(userID: UUID) {
+        entries.withLock { entries in
+            entries = entries.filter { $0.value.state?.user.id != userID }
+        }
+    }
+
     /// The live state behind `claims`, from cache when fresh.
     func state(for claims: AccessTokenClaims, userID: UUID, logger: Logger) async throws -> PrincipalState? {
         let now = ContinuousClock.now

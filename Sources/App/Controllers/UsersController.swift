@@ -11,6 +11,7 @@ import Hummingbird
 /// - `DELETE /v1/users/{id}`: owner, admin (disables; history stays)
 struct UsersController: Sendable {
     let users: UserAdministration
+    let principals: PrincipalCache
 
     func addRoutes(to group: RouterGroup<TenantRequestContext>) {
         group.get(use: list)
@@ -63,11 +64,16 @@ struct UsersController: Sendable {
         let id = try context.pathID()
         let body = try await request.decodeJSON(as: UpdateUserRequest.self, context: context)
         let changes = try body.validated()
-        return UserResponse(try await users.update(id, changes: changes, by: context.adminActor, logger: context.logger))
+        let updated = try await users.update(id, changes: changes, by: context.adminActor, logger: context.logger)
+        principals.invalidate(userID: id)
+        return UserResponse(updated)
     }
 
     func delete(_ request: Request, context: TenantRequestContext) async throws -> UserResponse {
-        UserResponse(try await users.disable(try context.pathID(), by: context.adminActor, logger: context.logger))
+        let id = try context.pathID()
+        let disabled = try await users.disable(id, by: context.adminActor, logger: context.logger)
+        principals.invalidate(userID: id)
+        return UserResponse(disabled)
     }
 }
 

@@ -8,4 +8,6 @@ public struct Principal: Sendable, Equatable {
     /// The live role (re-read from the database within seconds of a change).
     public let role: Role
     public let sessionID: UUID
+    /// The user as read at most `PrincipalCache`'s lifetime ago.
+    public let user: User
 }
