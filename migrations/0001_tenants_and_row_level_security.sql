@@ -16,6 +16,22 @@ LANGUAGE sql STABLE AS $$
     SELECT coalesce(current_setting('switchboard.cross_tenant', true), '') = 'on'
 $$;
 
+-- Every tenant-owned table calls this once: RLS enabled and forced (so it binds
+-- the table owner too), with the one tenant policy.
+CREATE FUNCTION switchboard_isolate_by_tenant(target regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', target);
+    EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', target);
+    EXECUTE format(
+        'CREATE POLICY tenant_isolation ON %s '
+        'USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant()) '
+        'WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())',
+        target
+    );
+END
+$$;
+
 CREATE TABLE tenants (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     slug text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9][a-z0-9-]{1,62}$'),
@@ -26,6 +42,7 @@ CREATE TABLE tenants (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- The registry is keyed on its own id rather than tenant_id.
 ALTER TABLE tenants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE tenants FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON tenants

@@ -39,20 +39,6 @@ CREATE TABLE refresh_tokens (
 );
 CREATE INDEX refresh_tokens_session_idx ON refresh_tokens (tenant_id, session_id);
 
-ALTER TABLE users ENABLE ROW LEVEL SECURITY;
-ALTER TABLE users FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON users
-    USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())
-    WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant());
-
-ALTER TABLE sessions ENABLE ROW LEVEL SECURITY;
-ALTER TABLE sessions FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON sessions
-    USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())
-    WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant());
-
-ALTER TABLE refresh_tokens ENABLE ROW LEVEL SECURITY;
-ALTER TABLE refresh_tokens FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON refresh_tokens
-    USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())
-    WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant());
+SELECT switchboard_isolate_by_tenant('users');
+SELECT switchboard_isolate_by_tenant('sessions');
+SELECT switchboard_isolate_by_tenant('refresh_tokens');

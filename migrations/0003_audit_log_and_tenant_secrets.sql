@@ -25,14 +25,5 @@ CREATE TABLE tenant_secrets (
     PRIMARY KEY (tenant_id, name)
 );
 
-ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
-ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON audit_log
-    USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())
-    WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant());
-
-ALTER TABLE tenant_secrets ENABLE ROW LEVEL SECURITY;
-ALTER TABLE tenant_secrets FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_isolation ON tenant_secrets
-    USING (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant())
-    WITH CHECK (tenant_id = switchboard_current_tenant() OR switchboard_cross_tenant());
+SELECT switchboard_isolate_by_tenant('audit_log');
+SELECT switchboard_isolate_by_tenant('tenant_secrets');

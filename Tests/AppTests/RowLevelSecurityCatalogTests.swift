@@ -1,0 +1,38 @@
+import Logging
+import Persistence
+import PostgresNIO
+import Testing
+
+/// Guards future migrations: a tenant-owned table without forced RLS would make a
+/// forgotten `tenant_id` filter a cross-tenant leak.
+@Suite("Row-level security covers every tenant-owned table")
+struct RowLevelSecurityCatalogTests {
+    @Test("every table with a tenant_id column has RLS enabled, forced, and a tenant policy")
+    func everyTenantTableIsolated() async throws {
+        try await TestApp.run { app in
+            let logger = Logger(label: "rls-catalog")
+            let tables = try await app.database.withUnscopedConnection(logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
+                           EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation')
+                    FROM pg_class c
+                    JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+                    WHERE c.relkind = 'r'
+                      AND (EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+                           OR c.relname = 'tenants')
+                    ORDER BY c.relname
+                    """,
+                    logger: logger
+                )
+                var found: [(String, Bool, Bool, Bool)] = []
+                for try await row in rows.decode((String, Bool, Bool, Bool).self) { found.append(row) }
+                return found.map { "\($0.0) \($0.1) \($0.2) \($0.3)" }
+            }
+            #expect(tables.count >= 6, "expected the tenant-owned tables, found \(tables)")
+            for table in tables {
+                #expect(table.hasSuffix("true true true"), "\(table): RLS enabled, forced, policy")
+            }
+        }
+    }
+}
