@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Persistence
 
 /// Turns every error into a problem+json response and stamps `X-Request-Id` on every
 /// answer. Unexpected errors become a 500 whose body hides internals; the log line
@@ -38,20 +39,13 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as HTTPError where error.status.code < 500:
             return AppError(error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
         default:
-            if Self.isDatabaseUnavailable(error) {
+            if error.isDatabaseUnavailable {
                 context.logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
                 return .unavailable("The database is unavailable; try again shortly.")
             }
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return .internalError()
         }
-    }
-
-    /// Connection failures to PostgreSQL answer 503 rather than 500: retrying helps.
-    static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        let text = String(describing: error)
-        return text.contains("connectionError") || text.contains("Connection refused") || text.contains("poolClosed")
-            || text.contains("connectionQuiescing") || text.contains("serverClosedConnection")
     }
 }
 

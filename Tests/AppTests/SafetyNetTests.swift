@@ -1,6 +1,7 @@
 import Logging
 import Persistence
 import PostgresNIO
+import HTTPTypes
 import Testing
 
 /// Guards future migrations: a tenant-owned table without forced RLS would make a
@@ -33,6 +34,28 @@ struct RowLevelSecurityCatalogTests {
             for table in tables {
                 #expect(table.hasSuffix("true true true"), "\(table): RLS enabled, forced, policy")
             }
+        }
+    }
+}
+
+@Suite("Unexpected failures")
+struct UnexpectedFailureTests {
+    @Test("a database error answers a 500 problem that hides internals but names the request id")
+    func internalErrorHidesDetails() async throws {
+        try await TestApp.run { app in
+            // setup: break the audit table underneath a running server
+            let tenant = try await app.seedTenant("acme")
+            let owner = try await app.token(tenant, .owner)
+            let logger = Logger(label: "break-table")
+            try await app.database.withUnscopedConnection(logger: logger) { connection in
+                try await connection.query("ALTER TABLE audit_log RENAME TO audit_log_gone", logger: logger)
+            }
+            // act
+            let response = try await app.request(.get, "/v1/audit", token: owner)
+            // check
+            let problem = try response.expectProblem(.internalServerError)
+            #expect(!response.text.contains("audit_log"), "internals leaked: \(response.text)")
+            #expect((problem["detail"] as? String)?.contains("request id") == true)
         }
     }
 }
