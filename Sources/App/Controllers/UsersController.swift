@@ -21,7 +21,7 @@ struct UsersController: Sendable {
         group.delete("{id}", use: delete)
     }
 
-    func list(_ request: Request, context: TenantRequestContext) async throws -> Page<UserResponse> {
+    func list(_ request: Request, context: TenantRequestContext) async throws -> Response {
         let page = try PageRequest(request)
         let query = request.uri.queryParameters
         var validator = FieldValidator()
@@ -46,7 +46,7 @@ struct UsersController: Sendable {
         let shown = rows.prefix(page.limit)
         // One row more than asked tells whether another page exists without a count query.
         let nextCursor = rows.count > page.limit ? shown.last.map { PageRequest.encodeCursor(String($0.sequence)) } : nil
-        return Page(items: shown.map { UserResponse($0.user) }, nextCursor: nextCursor)
+        return Page(items: shown.map { UserResponse($0.user) }, nextCursor: nextCursor).writtenResponse()
     }
 
     func create(_ request: Request, context: TenantRequestContext) async throws -> EditedResponse<UserResponse> {

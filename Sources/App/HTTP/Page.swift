@@ -15,6 +15,22 @@ struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
     private enum CodingKeys: String, CodingKey { case items, nextCursor }
 }
 
+extension Page where Item: JSONWritable {
+    /// The page written by `JSONWriter` (one page of users is 50 objects with two
+    /// dates each). Handlers return this `Response` explicitly: a constrained
+    /// extension cannot replace the `ResponseEncodable` witness.
+    func writtenResponse() -> Response {
+        var writer = JSONWriter(capacity: 256 * (items.count + 1))
+        writer.beginObject()
+        writer.beginArray("items")
+        for item in items { item.write(to: &writer) }
+        writer.endArray()
+        writer.fieldOrNull("nextCursor", nextCursor)
+        writer.endObject()
+        return writer.response()
+    }
+}
+
 /// `limit` and `cursor` from the query string.
 struct PageRequest: Sendable {
     let limit: Int

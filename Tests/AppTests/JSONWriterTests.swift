@@ -1,0 +1,34 @@
+import Accounts
+import Foundation
+import Testing
+
+@testable import App
+
+@Suite("JSONWriter matches JSONEncoder")
+struct JSONWriterTests {
+    @Test("a user written by hand decodes to the same JSON as JSONEncoder's, escapes included")
+    func userMatchesEncoder() throws {
+        let user = User(
+            id: UUID(), tenantID: UUID(), email: "odd\"name\\/@x.test", name: "Tab\tNew\nline \u{01} é 🙂",
+            phone: nil, role: .agent, status: .active,
+            createdAt: Date(timeIntervalSince1970: 1_763_700_000.75), updatedAt: Date(timeIntervalSince1970: 0)
+        )
+        let response = UserResponse(user)
+        var writer = JSONWriter()
+        response.write(to: &writer)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let handWritten = try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? NSDictionary
+        let encoded = try JSONSerialization.jsonObject(with: encoder.encode(response)) as? NSDictionary
+        #expect(handWritten != nil)
+        #expect(handWritten == encoded)
+        #expect(handWritten?["phone"] == nil)
+    }
+
+    @Test("dates are whole-second UTC ISO 8601")
+    func dates() {
+        var bytes: [UInt8] = []
+        JSONWriter.appendISO8601(Date(timeIntervalSince1970: 951_782_400.999), to: &bytes)  // 2000-02-29
+        #expect(String(decoding: bytes, as: UTF8.self) == "2000-02-29T00:00:00Z")
+    }
+}
