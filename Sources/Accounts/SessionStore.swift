@@ -100,27 +100,10 @@ public struct SessionStore: Sendable {
         _ tenantID: UUID, userID: UUID, sessionID: UUID,
         on connection: PostgresConnection, logger: Logger
     ) async throws -> PrincipalState? {
-        let rows = try await connection.query(
-            """
-            SELECT u.id, u.tenant_id, u.email, u.name, u.phone, u.role, u.status, u.created_at, u.updated_at,
-                   t.status, s.revoked_at IS NULL
-            FROM users u
-            JOIN tenants t ON t.id = u.tenant_id
-            JOIN sessions s ON s.id = \(sessionID) AND s.user_id = u.id AND s.tenant_id = u.tenant_id
-            WHERE u.tenant_id = \(tenantID) AND u.id = \(userID)
-            """,
-            logger: logger
-        )
-        for try await row in rows {
-            let user = try UserStore.user(from: row)
-            let columns = row.makeRandomAccess()
-            return PrincipalState(
-                user: user,
-                isTenantActive: try columns[9].decode(String.self, context: .default) == TenantStatus.active.rawValue,
-                isSessionOpen: try columns[10].decode(Bool.self, context: .default)
-            )
-        }
-        return nil
+        let statement = LoadPrincipalState(tenantID: tenantID, userID: userID, sessionID: sessionID)
+        var state: PrincipalState?
+        for try await row in try await connection.execute(statement, logger: logger) { state = row }
+        return state
     }
 }
 

@@ -43,23 +43,12 @@ public struct UserStore: Sendable {
         on connection: PostgresConnection, logger: Logger
     ) async throws -> [(user: User, sequence: Int64)] {
         let pattern = filter.search.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Self.columns), seq FROM users
-            WHERE tenant_id = \(tenantID)
-              AND (\(filter.role?.rawValue)::text IS NULL OR role = \(filter.role?.rawValue))
-              AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
-              AND (\(pattern)::text IS NULL OR lower(email) LIKE \(pattern) OR lower(name) LIKE \(pattern))
-              AND seq > \(after ?? 0)
-            ORDER BY seq
-            LIMIT \(limit)
-            """,
-            logger: logger
+        let statement = ListUsersPage(
+            tenantID: tenantID, role: filter.role?.rawValue, status: filter.status?.rawValue,
+            pattern: pattern, after: after ?? 0, limit: limit
         )
         var page: [(user: User, sequence: Int64)] = []
-        for try await row in rows {
-            page.append((try Self.user(from: row), try row.makeRandomAccess()[9].decode(Int64.self, context: .default)))
-        }
+        for try await entry in try await connection.execute(statement, logger: logger) { page.append(entry) }
         return page
     }
 

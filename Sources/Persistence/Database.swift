@@ -31,10 +31,7 @@ public final class Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await transaction(logger: logger) { connection in
-            try await connection.query(
-                "SELECT set_config('switchboard.tenant_id', \(tenantID.uuidString), true)",
-                logger: logger
-            )
+            for try await _ in try await connection.execute(ScopeToTenant(tenantID: tenantID), logger: logger) {}
             return try await body(connection)
         }
     }
