@@ -54,7 +54,8 @@ public struct AuthService: Sendable {
                 return .rejected(.invalidRefreshToken)
             }
             if stored.isUsed {
-                try await sessions.revoke(tenantID, sessionID: stored.sessionID, reason: "refresh-token-reuse", on: connection, logger: logger)
+                try await sessions.revoke(
+                    tenantID, sessionID: stored.sessionID, reason: "refresh-token-reuse", on: connection, logger: logger)
                 logger.warning("refresh token reuse detected; session revoked", metadata: ["session_id": "\(stored.sessionID)"])
                 return .rejected(.refreshTokenReused)
             }

@@ -52,7 +52,8 @@ public struct TenantManifestApplier: Sendable {
                 existing.settings.timezone = settings.timezone
                 tenant = try await tenants.update(existing, on: connection, logger: logger)
             } else {
-                tenant = try await tenants.insert(slug: manifest.slug, name: manifest.name, settings: settings, on: connection, logger: logger)
+                tenant = try await tenants.insert(
+                    slug: manifest.slug, name: manifest.name, settings: settings, on: connection, logger: logger)
             }
 
             var applied: [AppliedManifestUser] = []

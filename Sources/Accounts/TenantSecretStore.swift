@@ -34,7 +34,9 @@ public struct TenantSecretStore: Sendable {
     }
 
     /// What may be shown of each stored secret: that it exists and at most its last 4 characters.
-    public func summaries(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [TenantSecretName: SecretSummary] {
+    public func summaries(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [TenantSecretName:
+        SecretSummary]
+    {
         let rows = try await connection.query(
             "SELECT name, last4, updated_at FROM tenant_secrets WHERE tenant_id = \(tenantID)",
             logger: logger

@@ -48,7 +48,7 @@ public struct TenantStore: Sendable {
             )
             guard let tenant = try await Self.tenants(from: rows).first else { throw AccountsError.tenantNotFound }
             return tenant
-        } catch where error.violatedUniqueConstraint == "tenants_slug_key" {
+        } catch  where error.violatedUniqueConstraint == "tenants_slug_key" {
             throw AccountsError.slugTaken
         }
     }

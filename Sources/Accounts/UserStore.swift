@@ -68,7 +68,7 @@ public struct UserStore: Sendable {
             )
             guard let created = try await Self.users(from: rows).first else { throw AccountsError.userNotFound }
             return created
-        } catch where error.violatedUniqueConstraint == "users_tenant_email_key" {
+        } catch  where error.violatedUniqueConstraint == "users_tenant_email_key" {
             throw AccountsError.emailTaken
         }
     }
@@ -91,7 +91,7 @@ public struct UserStore: Sendable {
             )
             guard let updated = try await Self.users(from: rows).first else { throw AccountsError.userNotFound }
             return updated
-        } catch where error.violatedUniqueConstraint == "users_tenant_email_key" {
+        } catch  where error.violatedUniqueConstraint == "users_tenant_email_key" {
             throw AccountsError.emailTaken
         }
     }

@@ -51,7 +51,8 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
         limiter: LoginRateLimiter(limits: config.loginLimits)
     ).addRoutes(to: v1.group("auth"))
     MeController().addRoutes(to: v1.tenantRoutes("me", authenticator: authenticator, policy: .anyone))
-    UsersController(users: users, principals: principals).addRoutes(to: v1.tenantRoutes("users", authenticator: authenticator, policy: .administrators))
+    UsersController(users: users, principals: principals).addRoutes(
+        to: v1.tenantRoutes("users", authenticator: authenticator, policy: .administrators))
     SettingsController(
         settings: TenantSettingsService(database: database, secretStore: TenantSecretStore(box: SecretBox(masterKey: config.masterKey)))
     ).addRoutes(to: v1.tenantRoutes("settings", authenticator: authenticator, policy: .administrators))

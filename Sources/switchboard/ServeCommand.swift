@@ -44,7 +44,8 @@ func loadConfig(overrides: [String: String] = [:]) throws -> AppConfig {
 /// DATABASE_URL alone, for the commands that need nothing else.
 func loadDatabaseURL() throws -> DatabaseURL {
     guard let raw = ProcessInfo.processInfo.environment["DATABASE_URL"], let url = DatabaseURL(raw) else {
-        FileHandle.standardError.write(Data("invalid configuration:\n  - DATABASE_URL must look like postgres://user:password@host:5432/database\n".utf8))
+        FileHandle.standardError.write(
+            Data("invalid configuration:\n  - DATABASE_URL must look like postgres://user:password@host:5432/database\n".utf8))
         throw ExitCode(2)
     }
     return url

@@ -32,7 +32,8 @@ struct TenantsCommand: AsyncParsableCommand {
             let hasher = PasswordHasher(cost: bcryptCost())
             let environment = ProcessInfo.processInfo.environment
             let result = try await Database.withPool(url: url, logger: logger) { database in
-                try await TenantManifestApplier(database: database, hasher: hasher).apply(manifest, environment: environment, logger: logger)
+                try await TenantManifestApplier(database: database, hasher: hasher).apply(
+                    manifest, environment: environment, logger: logger)
             }
             print("tenant \(result.tenant.slug) (\(result.tenant.id)) applied")
             for user in result.users {

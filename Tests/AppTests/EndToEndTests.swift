@@ -69,19 +69,13 @@ struct EndToEndTests {
         let applied = try await SwitchboardProcess.run(["tenants", "apply", manifest], environment: environment)
         try #require(applied.status == 0, "\(applied.output)")
 
-        let server = try SwitchboardProcess(["serve"], environment: environment)
-        try #require(try await server.waitForOutput("listening on 127.0.0.1:"), "server did not start: \(server.printed)")
-        let port = try #require(Self.port(in: server.printed))
-        let base = "http://127.0.0.1:\(port)"
+        let (server, base) = try await SwitchboardProcess.serve(environment: environment)
 
         let ready = try await HTTPClient.shared.get(url: "\(base)/health/ready").get()
         #expect(ready.status == .ok)
 
-        var login = HTTPClientRequest(url: "\(base)/v1/auth/login")
-        login.method = .POST
-        login.headers.add(name: "content-type", value: "application/json")
-        login.body = .bytes(ByteBuffer(string: #"{"tenant":"demo","email":"owner@demo.switchboard.test","password":"owner-password-123"}"#))
-        let response = try await HTTPClient.shared.execute(login, timeout: .seconds(10))
+        let response = try await postJSON(
+            "\(base)/v1/auth/login", #"{"tenant":"demo","email":"owner@demo.switchboard.test","password":"owner-password-123"}"#)
         #expect(response.status == .ok)
         let body = try await response.body.collect(upTo: 1 << 20)
         let accessToken = try #require(
@@ -93,7 +87,9 @@ struct EndToEndTests {
         #expect(status == 0, "exit status \(String(describing: status)): \(server.printed)")
         // Structured request logs, but never the password, token or secrets.
         #expect(server.printed.contains("/v1/auth/login"))
-        for secret in ["owner-password-123", accessToken, environment["SWITCHBOARD_JWT_SECRET"]!, environment["SWITCHBOARD_OPERATOR_TOKEN"]!] {
+        for secret in [
+            "owner-password-123", accessToken, environment["SWITCHBOARD_JWT_SECRET"]!, environment["SWITCHBOARD_OPERATOR_TOKEN"]!,
+        ] {
             #expect(!server.printed.contains(secret))
         }
     }
@@ -111,10 +107,5 @@ struct EndToEndTests {
         let status = try await server.waitForExit(timeout: .seconds(30))
         #expect(status != nil && status != 0, "serve started as a superuser: \(server.printed)")
         #expect(server.printed.contains("row-level security"))
-    }
-
-    static func port(in output: String) -> Int? {
-        guard let range = output.range(of: "listening on 127.0.0.1:") else { return nil }
-        return Int(output[range.upperBound...].prefix { $0.isNumber })
     }
 }

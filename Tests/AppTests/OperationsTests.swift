@@ -107,19 +107,12 @@ struct OperationsTests {
         defer { Task { await TestDatabases.shared.drop(url) } }
         var environment = serverEnvironment(url)
         environment["SWITCHBOARD_DB_MAX_CONNECTIONS"] = "7"
-        let server = try SwitchboardProcess(["serve"], environment: environment)
-        try #require(try await server.waitForOutput("listening on 127.0.0.1:"), "server did not start: \(server.printed)")
-        let port = try #require(Self.port(in: server.printed))
-        let base = "http://127.0.0.1:\(port)"
+        let (server, base) = try await SwitchboardProcess.serve(environment: environment)
 
         let ready = try await HTTPClient.shared.get(url: "\(base)/health/ready").get()
         #expect(ready.status == .ok)
         // A login for an unknown tenant runs a database transaction.
-        var login = HTTPClientRequest(url: "\(base)/v1/auth/login")
-        login.method = .POST
-        login.headers.add(name: "content-type", value: "application/json")
-        login.body = .bytes(ByteBuffer(string: #"{"tenant":"nobody","email":"a@b.test","password":"wrong-password-1"}"#))
-        let failed = try await HTTPClient.shared.execute(login, timeout: .seconds(10))
+        let failed = try await postJSON("\(base)/v1/auth/login", #"{"tenant":"nobody","email":"a@b.test","password":"wrong-password-1"}"#)
         #expect(failed.status == .unauthorized)
 
         let metrics = try await HTTPClient.shared.get(url: "\(base)/metrics").get()
@@ -239,10 +232,5 @@ struct OperationsTests {
             if labels.allSatisfy({ parsed.labels[$0.key] == $0.value }) { return parsed.value }
         }
         return nil
-    }
-
-    static func port(in output: String) -> Int? {
-        guard let range = output.range(of: "listening on 127.0.0.1:") else { return nil }
-        return Int(output[range.upperBound...].prefix { $0.isNumber })
     }
 }

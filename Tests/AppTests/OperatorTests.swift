@@ -82,7 +82,8 @@ struct OperatorTests {
     @Test("a slug already used answers 409")
     func duplicateSlug() async throws {
         try await TestApp.run { app in
-            let first = try await app.request(.post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: "globex"))
+            let first = try await app.request(
+                .post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: "globex"))
             #expect(first.status == .created)
             let second = try await app.request(
                 .post, "/v1/operator/tenants", token: app.config.operatorToken,
@@ -109,7 +110,9 @@ struct OperatorTests {
     func invalidCreate() async throws {
         try await TestApp.run { app in
             for slug in ["Bad Slug", "-globex", "g", "UPPER", "globex_1", "ünï", String(repeating: "a", count: 64)] {
-                let response = try await app.request(.post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: slug, email: "boss@example.test"))
+                let response = try await app.request(
+                    .post, "/v1/operator/tenants", token: app.config.operatorToken,
+                    json: Self.createBody(slug: slug, email: "boss@example.test"))
                 let problem = try response.expectProblem(.unprocessableContent)
                 #expect((problem["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } == ["/slug"], "slug \(slug)")
             }
@@ -136,7 +139,8 @@ struct OperatorTests {
         try await TestApp.run { app in
             _ = try await app.seedTenant("acme")
             for slug in ["umbrella", "globex", "initech"] {
-                let response = try await app.request(.post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: slug))
+                let response = try await app.request(
+                    .post, "/v1/operator/tenants", token: app.config.operatorToken, json: Self.createBody(slug: slug))
                 #expect(response.status == .created)
             }
             var slugs: [String] = []

@@ -229,7 +229,9 @@ struct ProblemTests {
             let tenant = try await app.seedTenant("acme")
             let tokens = try await app.login(tenant, .agent)
             var ids: Set<String> = []
-            for (path, token) in [("/health/live", nil), ("/v1/me", tokens.accessToken), ("/openapi.json", nil), ("/v1/me", tokens.accessToken)] {
+            for (path, token) in [
+                ("/health/live", nil), ("/v1/me", tokens.accessToken), ("/openapi.json", nil), ("/v1/me", tokens.accessToken),
+            ] {
                 let response = try await app.request(.get, path, token: token)
                 #expect(response.status == .ok)
                 let id = try #require(response.headers[.requestID], "no X-Request-Id on \(path)")
@@ -274,9 +276,16 @@ struct ProblemTests {
                     ), .unprocessableContent
                 ),
                 // missing field, malformed, wrong type, no token, wrong role
-                (try await app.request(.post, "/v1/users", token: admin, json: #"{"email":"new@acme.test","name":"New","role":"agent"}"#), .unprocessableContent),
+                (
+                    try await app.request(
+                        .post, "/v1/users", token: admin, json: #"{"email":"new@acme.test","name":"New","role":"agent"}"#),
+                    .unprocessableContent
+                ),
                 (try await app.request(.post, "/v1/users", token: admin, json: #"{"email":"new@acme.test","#), .badRequest),
-                (try await app.request(.post, "/v1/users", token: admin, json: valid, headers: [.contentType: "text/plain"]), .unsupportedMediaType),
+                (
+                    try await app.request(.post, "/v1/users", token: admin, json: valid, headers: [.contentType: "text/plain"]),
+                    .unsupportedMediaType
+                ),
                 (try await app.request(.post, "/v1/users", json: valid), .unauthorized),
                 (try await app.request(.post, "/v1/users", token: agent, json: valid), .forbidden),
                 // an email already used

@@ -1,7 +1,7 @@
+import HTTPTypes
 import Logging
 import Persistence
 import PostgresNIO
-import HTTPTypes
 import Testing
 
 /// Guards future migrations: a tenant-owned table without forced RLS would make a
@@ -47,7 +47,7 @@ struct UnexpectedFailureTests {
             let tenant = try await app.seedTenant("acme")
             let owner = try await app.token(tenant, .owner)
             let logger = Logger(label: "break-table")
-            try await app.database.withUnscopedConnection(logger: logger) { connection in
+            _ = try await app.database.withUnscopedConnection(logger: logger) { connection in
                 try await connection.query("ALTER TABLE audit_log RENAME TO audit_log_gone", logger: logger)
             }
             // act

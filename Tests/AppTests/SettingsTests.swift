@@ -128,7 +128,8 @@ struct SettingsTests {
                 json: #"{"integrations":{"razorpay":{"keySecret":"\#(Self.keySecret)","webhookSecret":"\#(Self.webhookSecret)"}}}"#
             )
             #expect(set.status == .ok)
-            let removed = try await app.request(.patch, "/v1/settings", token: owner, json: #"{"integrations":{"razorpay":{"keySecret":""}}}"#)
+            let removed = try await app.request(
+                .patch, "/v1/settings", token: owner, json: #"{"integrations":{"razorpay":{"keySecret":""}}}"#)
             #expect(removed.status == .ok)
             let settings = try await app.request(.get, "/v1/settings", token: owner).jsonObject()
             let keySecret = try #require(Self.secret(settings, ["razorpay", "keySecret"]))
@@ -166,7 +167,8 @@ struct SettingsTests {
 
             let all = try await app.request(
                 .patch, "/v1/settings", token: admin,
-                json: #"{"timezone":"Mars/Olympus_Mons","defaultCountryCode":"91","integrations":{"livekit":{"url":"ftp://rtc.example.com"}}}"#
+                json:
+                    #"{"timezone":"Mars/Olympus_Mons","defaultCountryCode":"91","integrations":{"livekit":{"url":"ftp://rtc.example.com"}}}"#
             )
             let problem = try all.expectProblem(.unprocessableContent)
             let pointers = Set((problem["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String })

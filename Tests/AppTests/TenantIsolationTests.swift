@@ -46,7 +46,10 @@ struct TenantIsolationTests {
             let nowhere = try await app.request(.get, "/v1/users/\(UUID())", token: acmeOwner).expectProblem(.notFound)
             let attempts: [(method: HTTPRequest.Method, json: String?)] = [
                 (.get, nil),
-                (.patch, #"{"name":"Hijacked","email":"hijacked@acme.test","role":"customer","status":"disabled","password":"hijacked-password"}"#),
+                (
+                    .patch,
+                    #"{"name":"Hijacked","email":"hijacked@acme.test","role":"customer","status":"disabled","password":"hijacked-password"}"#
+                ),
                 (.patch, #"{"password":"hijacked-password"}"#),
                 (.patch, #"{"role":"owner"}"#),
                 (.delete, nil),
@@ -99,7 +102,9 @@ struct TenantIsolationTests {
             let token = try await app.token(acme, .owner)
             let ids = ["not-a-uuid", "123", "00000000-0000-0000-0000-00000000000g", "%27%20OR%20%271%27=%271", "\(acme.id)x"]
             for id in ids {
-                for (method, json) in [(HTTPRequest.Method.get, nil), (.patch, #"{"name":"Renamed"}"#), (.delete, nil)] as [(HTTPRequest.Method, String?)] {
+                for (method, json) in [(HTTPRequest.Method.get, nil), (.patch, #"{"name":"Renamed"}"#), (.delete, nil)]
+                    as [(HTTPRequest.Method, String?)]
+                {
                     let response = try await app.request(method, "/v1/users/\(id)", token: token, json: json)
                     #expect(response.status == .notFound, "\(method) \(id): \(response.text)")
                     try response.expectProblem(.notFound)
@@ -168,10 +173,12 @@ struct TenantIsolationTests {
             // act: globex changes its settings and a user
             let settings = try await app.request(
                 .patch, "/v1/settings", token: globexAdmin,
-                json: #"{"name":"Globex Renamed","defaultCountryCode":"+44","integrations":{"razorpay":{"keyId":"rzp_globex","keySecret":"globex-secret-abcd"}}}"#
+                json:
+                    #"{"name":"Globex Renamed","defaultCountryCode":"+44","integrations":{"razorpay":{"keyId":"rzp_globex","keySecret":"globex-secret-abcd"}}}"#
             )
             #expect(settings.status == .ok, "\(settings.text)")
-            let rename = try await app.request(.patch, "/v1/users/\(globex.userIDs[.agent]!)", token: globexAdmin, json: #"{"name":"Globex Agent 2"}"#)
+            let rename = try await app.request(
+                .patch, "/v1/users/\(globex.userIDs[.agent]!)", token: globexAdmin, json: #"{"name":"Globex Agent 2"}"#)
             #expect(rename.status == .ok)
 
             // check: acme's settings are acme's and unchanged

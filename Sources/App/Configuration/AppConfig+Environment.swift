@@ -63,12 +63,15 @@ extension AppConfig {
 
         var logLevel = Logger.Level.info
         if let raw = env["SWITCHBOARD_LOG_LEVEL"], !raw.isEmpty {
-            if let level = Logger.Level(rawValue: raw.lowercased()) { logLevel = level } else {
+            if let level = Logger.Level(rawValue: raw.lowercased()) {
+                logLevel = level
+            } else {
                 problems.append("SWITCHBOARD_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         let cost = integer(env["SWITCHBOARD_BCRYPT_COST"], key: "SWITCHBOARD_BCRYPT_COST", default: 12, range: 4...31, problems: &problems)
-        let pool = integer(env["SWITCHBOARD_DB_MAX_CONNECTIONS"], key: "SWITCHBOARD_DB_MAX_CONNECTIONS", default: 20, range: 1...500, problems: &problems)
+        let pool = integer(
+            env["SWITCHBOARD_DB_MAX_CONNECTIONS"], key: "SWITCHBOARD_DB_MAX_CONNECTIONS", default: 20, range: 1...500, problems: &problems)
         let allowBypass = ["1", "true", "yes"].contains(env["SWITCHBOARD_ALLOW_RLS_BYPASS"]?.lowercased() ?? "")
 
         guard problems.isEmpty, let databaseURL, let jwtSecret, let masterKey, let operatorToken else {

@@ -41,7 +41,8 @@ struct UpdateSettingsRequest: Decodable {
 
         let name = self.name.flatMap { name in validator.check { try FieldRules.name(name, pointer: "/name") } }
         if self.name != nil { fields.append("name") }
-        let code = defaultCountryCode.flatMap { code in validator.check { try FieldRules.countryCode(code, pointer: "/defaultCountryCode") } }
+        let code = defaultCountryCode.flatMap { code in validator.check { try FieldRules.countryCode(code, pointer: "/defaultCountryCode") }
+        }
         if defaultCountryCode != nil { fields.append("defaultCountryCode") }
         let zone = timezone.flatMap { zone in validator.check { try FieldRules.timezone(zone, pointer: "/timezone") } }
         if timezone != nil { fields.append("timezone") }

@@ -28,7 +28,9 @@ struct UsersController: Sendable {
         var filter = UserFilter()
         if let role = query["role"] {
             filter.role = Role(rawValue: String(role))
-            if filter.role == nil { validator.fail("/query/role", "must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))") }
+            if filter.role == nil {
+                validator.fail("/query/role", "must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
         }
         if let status = query["status"] {
             filter.status = UserStatus(rawValue: String(status))
@@ -42,7 +44,8 @@ struct UsersController: Sendable {
         if case .some(.none) = after { validator.fail("/query/cursor", "is not a cursor this server issued") }
         try validator.finish()
 
-        let rows = try await users.list(context.tenantID, filter: filter, after: after ?? nil, limit: page.limit + 1, logger: context.logger)
+        let rows = try await users.list(
+            context.tenantID, filter: filter, after: after ?? nil, limit: page.limit + 1, logger: context.logger)
         let shown = rows.prefix(page.limit)
         // One row more than asked tells whether another page exists without a count query.
         let nextCursor = rows.count > page.limit ? shown.last.map { PageRequest.encodeCursor(String($0.sequence)) } : nil

@@ -9,7 +9,8 @@ extension AppError {
         case .userDisabled:
             self = AppError(.forbidden, kind: "user-disabled", title: "User disabled", detail: "This user account is disabled.")
         case .tenantSuspended:
-            self = AppError(.forbidden, kind: "tenant-suspended", title: "Tenant suspended", detail: "This organisation's account is suspended.")
+            self = AppError(
+                .forbidden, kind: "tenant-suspended", title: "Tenant suspended", detail: "This organisation's account is suspended.")
         case .invalidRefreshToken:
             self = .unauthorized("The refresh token is not valid.")
         case .refreshTokenReused:

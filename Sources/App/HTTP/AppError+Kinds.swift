@@ -54,7 +54,8 @@ extension AppError {
     }
 
     static func contentTooLarge(limit: Int) -> AppError {
-        AppError(.contentTooLarge, kind: "content-too-large", title: "Content too large", detail: "The body is over the \(limit)-byte limit.")
+        AppError(
+            .contentTooLarge, kind: "content-too-large", title: "Content too large", detail: "The body is over the \(limit)-byte limit.")
     }
 
     static func unsupportedMediaType() -> AppError {

@@ -44,9 +44,11 @@ extension Request {
     }
 
     static func pointer(_ path: [any CodingKey]) -> String {
-        "/" + path.map { key in
-            key.intValue.map(String.init) ?? key.stringValue.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
-        }.joined(separator: "/")
+        "/"
+            + path.map { key in
+                key.intValue.map(String.init)
+                    ?? key.stringValue.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            }.joined(separator: "/")
     }
 
     private static func describe(_ type: Any.Type) -> String {

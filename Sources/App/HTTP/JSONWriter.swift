@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import Hummingbird
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Builds JSON bytes directly, for the few responses on hot paths (a user, a page of
 /// users): Foundation's JSONEncoder spent about 30% of the CPU of `GET /v1/users`

@@ -37,7 +37,9 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as HTTPError where error.status == .unauthorized:
             return .unauthorized("Authentication required.", error: "invalid_request")
         case let error as HTTPError where error.status.code < 500:
-            return AppError(error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+            return AppError(
+                error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase,
+                detail: error.body ?? error.status.reasonPhrase)
         default:
             if error.isDatabaseUnavailable {
                 context.logger.error("database unavailable", metadata: ["error": "\(String(reflecting: error))"])

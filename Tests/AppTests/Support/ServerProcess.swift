@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
 import Persistence
 import Synchronization
 
@@ -70,6 +72,16 @@ final class SwitchboardProcess: Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
+    /// Starts `switchboard serve` on a free port and waits until it listens.
+    static func serve(environment: [String: String]) async throws -> (server: SwitchboardProcess, baseURL: String) {
+        let server = try SwitchboardProcess(["serve"], environment: environment)
+        guard try await server.waitForOutput("listening on 127.0.0.1:"),
+            let range = server.printed.range(of: "listening on 127.0.0.1:"),
+            let port = Int(server.printed[range.upperBound...].prefix { $0.isNumber })
+        else { throw TestSetupError("server did not start: \(server.printed)") }
+        return (server, "http://127.0.0.1:\(port)")
+    }
+
     /// Runs a short command to completion and returns (status, output).
     static func run(_ arguments: [String], environment: [String: String]) async throws -> (status: Int32?, output: String) {
         let process = try SwitchboardProcess(arguments, environment: environment)
@@ -95,4 +107,13 @@ func serverEnvironment(_ url: DatabaseURL) -> [String: String] {
 /// What a child process printed, appended from the pipe's handler thread.
 final class OutputBuffer: Sendable {
     let text = Mutex<String>("")
+}
+
+/// POSTs a JSON body with AsyncHTTPClient (for tests against a served process).
+func postJSON(_ url: String, _ json: String) async throws -> HTTPClientResponse {
+    var request = HTTPClientRequest(url: url)
+    request.method = .POST
+    request.headers.add(name: "content-type", value: "application/json")
+    request.body = .bytes(ByteBuffer(string: json))
+    return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
 }

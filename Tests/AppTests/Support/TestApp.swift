@@ -49,15 +49,16 @@ struct TestApp: Sendable {
     func seedTenant(_ slug: String) async throws -> SeededTenant {
         var logger = Logger(label: "seed")
         logger.logLevel = .error
-        let manifest = try TenantManifest.parse(yaml: """
-            slug: \(slug)
-            name: \(slug.capitalized) Inc
-            users:
-              - {email: owner@\(slug).test, name: Owner \(slug), role: owner, passwordEnv: SEED_PASSWORD}
-              - {email: admin@\(slug).test, name: Admin \(slug), role: admin, passwordEnv: SEED_PASSWORD}
-              - {email: agent@\(slug).test, name: Agent \(slug), role: agent, passwordEnv: SEED_PASSWORD}
-              - {email: customer@\(slug).test, name: Customer \(slug), role: customer, passwordEnv: SEED_PASSWORD}
-            """)
+        let manifest = try TenantManifest.parse(
+            yaml: """
+                slug: \(slug)
+                name: \(slug.capitalized) Inc
+                users:
+                  - {email: owner@\(slug).test, name: Owner \(slug), role: owner, passwordEnv: SEED_PASSWORD}
+                  - {email: admin@\(slug).test, name: Admin \(slug), role: admin, passwordEnv: SEED_PASSWORD}
+                  - {email: agent@\(slug).test, name: Agent \(slug), role: agent, passwordEnv: SEED_PASSWORD}
+                  - {email: customer@\(slug).test, name: Customer \(slug), role: customer, passwordEnv: SEED_PASSWORD}
+                """)
         let applied = try await TenantManifestApplier(database: database, hasher: PasswordHasher(cost: 4))
             .apply(manifest, environment: ["SEED_PASSWORD": SeededTenant.password], logger: logger)
         var ids: [Role: UUID] = [:]
