@@ -43,6 +43,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Realtime",
+            dependencies: [
+                "Persistence",
+                "Accounts",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "Persistence",
@@ -69,6 +79,7 @@ let package = Package(
             name: "AppTests",
             dependencies: [
                 "App",
+                "Realtime",
                 "Accounts",
                 "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

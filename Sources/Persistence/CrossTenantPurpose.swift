@@ -13,4 +13,8 @@ public enum CrossTenantPurpose: String, Sendable {
     case tenantManifest = "tenant-manifest"
     /// Command-line user administration names a tenant by slug.
     case commandLine = "command-line"
+    /// A node reads every tenant's new events to deliver each inside its own tenant.
+    case eventFanOut = "event-fan-out"
+    /// The retention sweeper deletes old events of every tenant.
+    case eventRetention = "event-retention"
 }

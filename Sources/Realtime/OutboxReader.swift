@@ -1,0 +1,69 @@
+import Accounts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// Reads committed events in delivery order, never skipping one.
+///
+/// Only rows whose transaction id is below the oldest running transaction are read
+/// (see migrations/0004): those transactions have all finished, and any later one
+/// gets a larger id, so nothing can appear behind a position already read. The cost
+/// is that a long-running transaction anywhere on the server holds delivery back
+/// until it ends.
+public struct OutboxReader: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    /// Up to `limit` committed events after `position`, across tenants (this is the
+    /// fan-out path: each event is then delivered only inside its own tenant).
+    public func events(after position: EventPosition, limit: Int, logger: Logger) async throws -> [OutboxEvent] {
+        try await database.withCrossTenantAccess(.eventFanOut, logger: logger) { connection in
+            try await Self.events(after: position, tenantID: nil, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    /// One tenant's committed events after `position`, for a client's replay.
+    public func events(
+        _ tenantID: UUID, after position: EventPosition, limit: Int, logger: Logger
+    ) async throws -> [OutboxEvent] {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            try await Self.events(after: position, tenantID: tenantID, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    static func events(
+        after position: EventPosition, tenantID: UUID?, limit: Int,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [OutboxEvent] {
+        let rows = try await connection.query(
+            """
+            SELECT txid::text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
+            FROM events
+            WHERE (txid, id) > (\(String(position.transactionID))::xid8, \(position.eventID))
+              AND txid < pg_snapshot_xmin(pg_current_snapshot())
+              AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
+            ORDER BY txid, id
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var events: [OutboxEvent] = []
+        for try await (txid, id, tenant, type, userIDs, roles, payload, occurredAt) in rows.decode(
+            (String, Int64, UUID, String, [UUID], [String], String, Date).self
+        ) {
+            events.append(
+                OutboxEvent(
+                    position: EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id),
+                    tenantID: tenant, type: type,
+                    audience: EventAudience(userIDs: userIDs, roles: roles.compactMap(Role.init(rawValue:))),
+                    payload: payload, occurredAt: occurredAt
+                )
+            )
+        }
+        return events
+    }
+}
