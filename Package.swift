@@ -57,6 +57,7 @@ let package = Package(
             dependencies: [
                 "Persistence",
                 "Accounts",
+                "Realtime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -2,6 +2,7 @@ import Accounts
 import Hummingbird
 import Logging
 import Persistence
+import Realtime
 
 /// Builds the whole server from its configuration: what `switchboard serve` runs and
 /// what the tests start.
@@ -18,7 +19,7 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
-        services: [database.client],
+        services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)],
         logger: logger
     )
     app.beforeServerStarts {

@@ -57,4 +57,15 @@ struct ConfigTests {
         environment["SWITCHBOARD_MASTER_KEY"] = Data(repeating: 7, count: 16).base64EncodedString()
         #expect(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(environment) }
     }
+
+    @Test("event retention is whole hours from 1 to 720")
+    func eventRetention() throws {
+        var environment = Self.valid
+        #expect(try AppConfig.fromEnvironment(environment).eventRetention == .seconds(24 * 3600))
+        environment["SWITCHBOARD_EVENT_RETENTION_HOURS"] = "48"
+        #expect(try AppConfig.fromEnvironment(environment).eventRetention == .seconds(48 * 3600))
+        environment["SWITCHBOARD_EVENT_RETENTION_HOURS"] = "0"
+        let error = try #require(throws: ConfigurationError.self) { try AppConfig.fromEnvironment(environment) }
+        #expect(error.description.contains("SWITCHBOARD_EVENT_RETENTION_HOURS"))
+    }
 }

@@ -72,6 +72,10 @@ extension AppConfig {
         let cost = integer(env["SWITCHBOARD_BCRYPT_COST"], key: "SWITCHBOARD_BCRYPT_COST", default: 12, range: 4...31, problems: &problems)
         let pool = integer(
             env["SWITCHBOARD_DB_MAX_CONNECTIONS"], key: "SWITCHBOARD_DB_MAX_CONNECTIONS", default: 20, range: 1...500, problems: &problems)
+        let retentionHours = integer(
+            env["SWITCHBOARD_EVENT_RETENTION_HOURS"], key: "SWITCHBOARD_EVENT_RETENTION_HOURS", default: 24, range: 1...720,
+            problems: &problems
+        )
         let allowBypass = ["1", "true", "yes"].contains(env["SWITCHBOARD_ALLOW_RLS_BYPASS"]?.lowercased() ?? "")
 
         guard problems.isEmpty, let databaseURL, let jwtSecret, let masterKey, let operatorToken else {
@@ -80,7 +84,8 @@ extension AppConfig {
         return AppConfig(
             databaseURL: databaseURL, host: host, port: port, jwtSecret: jwtSecret, masterKey: masterKey,
             operatorToken: operatorToken, logLevel: logLevel, bcryptCost: UInt8(cost),
-            databaseMaxConnections: pool, allowRowLevelSecurityBypass: allowBypass
+            databaseMaxConnections: pool, allowRowLevelSecurityBypass: allowBypass,
+            eventRetention: .seconds(retentionHours * 3600)
         )
     }
 

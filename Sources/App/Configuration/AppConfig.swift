@@ -17,12 +17,15 @@ public struct AppConfig: Sendable {
     /// Start even if the database role can bypass row-level security (logged loudly).
     public var allowRowLevelSecurityBypass: Bool
     public var loginLimits: LoginLimits
+    /// How long outbox events are kept for clients to resume from.
+    public var eventRetention: Duration
 
     public init(
         databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080,
         jwtSecret: [UInt8], masterKey: [UInt8], operatorToken: String,
         logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12, databaseMaxConnections: Int = 20,
-        allowRowLevelSecurityBypass: Bool = false, loginLimits: LoginLimits = .init()
+        allowRowLevelSecurityBypass: Bool = false, loginLimits: LoginLimits = .init(),
+        eventRetention: Duration = .seconds(24 * 3600)
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -35,6 +38,7 @@ public struct AppConfig: Sendable {
         self.databaseMaxConnections = databaseMaxConnections
         self.allowRowLevelSecurityBypass = allowRowLevelSecurityBypass
         self.loginLimits = loginLimits
+        self.eventRetention = eventRetention
     }
 }
 
