@@ -16,16 +16,12 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
     let database = Database(url: config.databaseURL, maximumConnections: config.databaseMaxConnections, logger: logger)
     let migrator = try Migrator()
     let router = try await buildRouter(config: config, database: database, migrator: migrator)
-    var app = Application(
+    return Application(
         router: router,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
         services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)],
         logger: logger
     )
-    app.beforeServerStarts {
-        try await StartupChecks(config: config, database: database, migrator: migrator, logger: logger).run()
-    }
-    return app
 }
 
 /// The router with every route and middleware; `database` need not be connected yet.

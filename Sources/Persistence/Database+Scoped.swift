@@ -13,6 +13,8 @@ extension Database {
                 return nil
             }
             defer { group.cancelAll() }
+            // Let run() begin first, so the first lease does not warn that it has not.
+            await Task.yield()
             return try await body(database)
         }
     }

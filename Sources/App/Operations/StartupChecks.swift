@@ -2,11 +2,19 @@ import Logging
 import Persistence
 
 /// Refuses to serve on a database where tenant isolation would not hold.
-struct StartupChecks: Sendable {
+///
+/// Runs on its own short-lived pool before the server's services start: a failure
+/// then ends the process at once, instead of cancelling services that may be
+/// waiting for a pooled connection (PostgresClient leaves such a wait pending
+/// when its `run()` is cancelled, which hung the process).
+public struct StartupChecks: Sendable {
     let config: AppConfig
-    let database: Database
-    let migrator: Migrator
     let logger: Logger
+
+    public init(config: AppConfig, logger: Logger) {
+        self.config = config
+        self.logger = logger
+    }
 
     struct UnsafeDatabaseRole: Error, CustomStringConvertible {
         let role: String
@@ -16,7 +24,14 @@ struct StartupChecks: Sendable {
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
+        let migrator = try Migrator()
+        try await Database.withPool(url: config.databaseURL, logger: logger) { database in
+            try await check(on: database, migrator: migrator)
+        }
+    }
+
+    private func check(on database: Database, migrator: Migrator) async throws {
         let role = try await DatabaseRole.current(on: database, logger: logger)
         if role.canBypassRowLevelSecurity {
             guard config.allowRowLevelSecurityBypass else { throw UnsafeDatabaseRole(role: role.name) }
