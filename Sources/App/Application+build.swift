@@ -1,5 +1,6 @@
 import Accounts
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import Persistence
 import Realtime
@@ -15,17 +16,34 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
     _ = MetricsRegistry.shared
     let database = Database(url: config.databaseURL, maximumConnections: config.databaseMaxConnections, logger: logger)
     let migrator = try Migrator()
-    let router = try await buildRouter(config: config, database: database, migrator: migrator)
+    let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: logger)
+    let webSocketRouter = Router(context: WebSocketUpgradeContext.self)
+    let router = try await buildRouter(
+        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter
+    )
     return Application(
         router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter,
+            configuration: .init(
+                maxFrameSize: RealtimeController.maximumInboundMessage,
+                // A ping every 10 s; one unanswered for 10 s closes the socket.
+                autoPing: .enabled(timePeriod: .seconds(10))
+            )
+        ),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
-        services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)],
+        // Started in this order and stopped in reverse, after the server: sockets
+        // close while the hub and the database are still there.
+        services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)]
+            + hub.services,
         logger: logger
     )
 }
 
 /// The router with every route and middleware; `database` need not be connected yet.
-public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
+func buildRouter(
+    config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>
+) async throws -> Router<AppRequestContext> {
     let registry = MetricsRegistry.shared
     let hasher = PasswordHasher(cost: config.bcryptCost)
     let signer = await AccessTokenSigner(secret: config.jwtSecret)
@@ -54,6 +72,12 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
         settings: TenantSettingsService(database: database, secretStore: TenantSecretStore(box: SecretBox(masterKey: config.masterKey)))
     ).addRoutes(to: v1.tenantRoutes("settings", authenticator: authenticator, policy: .administrators))
     AuditController(database: database).addRoutes(to: v1.tenantRoutes("audit", authenticator: authenticator, policy: .administrators))
+    let presence = PresenceController(presence: hub.presence)
+    presence.addOwnRoutes(to: v1.tenantRoutes("me/presence", authenticator: authenticator, policy: .staff))
+    presence.addListRoutes(to: v1.tenantRoutes("presence", authenticator: authenticator, policy: .staff))
+    let realtime = RealtimeController(admission: RealtimeAuthenticator(tokens: authenticator, hub: hub), hub: hub)
+    realtime.addRoutes(to: v1.group("realtime"))
+    realtime.addUpgradeRoute(to: webSocketRouter)
     OperatorController(tenants: TenantAdministration(database: database, hasher: hasher), operatorToken: config.operatorToken)
         .addRoutes(to: v1.group("operator/tenants"))
 

@@ -17,4 +17,8 @@ public enum CrossTenantPurpose: String, Sendable {
     case eventFanOut = "event-fan-out"
     /// The retention sweeper deletes old events of every tenant.
     case eventRetention = "event-retention"
+    /// A node re-checks the sessions behind its live connections, closing revoked ones.
+    case connectionRevalidation = "connection-revalidation"
+    /// A node forgets the live connections of nodes that stopped heartbeating.
+    case presenceSweep = "presence-sweep"
 }

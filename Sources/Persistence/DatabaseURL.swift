@@ -70,4 +70,15 @@ public struct DatabaseURL: Sendable, Equatable {
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }
+
+    /// Configuration for one dedicated connection outside the pool (the LISTEN
+    /// connection), named so operators can find it in `pg_stat_activity`.
+    public func connectionConfiguration(applicationName: String) -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable
+        )
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
 }

@@ -27,13 +27,18 @@ struct AccessTokenAuthenticator: RouterMiddleware {
 
     /// The principal behind a raw access token, or a 401 problem.
     func authenticate(_ token: String, logger: Logger) async throws -> Principal {
+        try await authenticateWithClaims(token, logger: logger).principal
+    }
+
+    /// The principal and the token's claims (real-time connections close at `exp`).
+    func authenticateWithClaims(_ token: String, logger: Logger) async throws -> (principal: Principal, claims: AccessTokenClaims) {
         guard let claims = await verifiedClaims(token), let userID = claims.userID else {
             throw AppError.unauthorized("The access token is invalid or expired.")
         }
         guard let state = try await principals.state(for: claims, userID: userID, logger: logger), state.isValid else {
             throw AppError.unauthorized("The session has ended or the account is no longer active.")
         }
-        return Principal(userID: userID, tenantID: claims.tid, role: state.role, sessionID: claims.sid, user: state.user)
+        return (Principal(userID: userID, tenantID: claims.tid, role: state.role, sessionID: claims.sid, user: state.user), claims)
     }
 
     private func verifiedClaims(_ token: String) async -> AccessTokenClaims? {

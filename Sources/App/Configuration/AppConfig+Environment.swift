@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Persistence
+import Realtime
 
 /// Every problem found in the environment, reported together.
 public struct ConfigurationError: Error, CustomStringConvertible {
@@ -76,6 +77,14 @@ extension AppConfig {
             env["SWITCHBOARD_EVENT_RETENTION_HOURS"], key: "SWITCHBOARD_EVENT_RETENTION_HOURS", default: 24, range: 1...720,
             problems: &problems
         )
+        let perUser = integer(
+            env["SWITCHBOARD_REALTIME_MAX_CONNECTIONS_PER_USER"], key: "SWITCHBOARD_REALTIME_MAX_CONNECTIONS_PER_USER",
+            default: 10, range: 1...1000, problems: &problems
+        )
+        let nodeTimeout = integer(
+            env["SWITCHBOARD_NODE_TIMEOUT_SECONDS"], key: "SWITCHBOARD_NODE_TIMEOUT_SECONDS", default: 20, range: 2...300,
+            problems: &problems
+        )
         let allowBypass = ["1", "true", "yes"].contains(env["SWITCHBOARD_ALLOW_RLS_BYPASS"]?.lowercased() ?? "")
 
         guard problems.isEmpty, let databaseURL, let jwtSecret, let masterKey, let operatorToken else {
@@ -85,7 +94,8 @@ extension AppConfig {
             databaseURL: databaseURL, host: host, port: port, jwtSecret: jwtSecret, masterKey: masterKey,
             operatorToken: operatorToken, logLevel: logLevel, bcryptCost: UInt8(cost),
             databaseMaxConnections: pool, allowRowLevelSecurityBypass: allowBypass,
-            eventRetention: .seconds(retentionHours * 3600)
+            eventRetention: .seconds(retentionHours * 3600),
+            realtime: RealtimeSettings(maximumConnectionsPerUser: perUser, nodeTimeout: .seconds(nodeTimeout))
         )
     }
 

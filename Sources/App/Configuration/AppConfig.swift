@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Persistence
+import Realtime
 
 /// Everything the server reads from its environment, validated in one pass.
 public struct AppConfig: Sendable {
@@ -19,13 +20,14 @@ public struct AppConfig: Sendable {
     public var loginLimits: LoginLimits
     /// How long outbox events are kept for clients to resume from.
     public var eventRetention: Duration
+    public var realtime: RealtimeSettings
 
     public init(
         databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080,
         jwtSecret: [UInt8], masterKey: [UInt8], operatorToken: String,
         logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12, databaseMaxConnections: Int = 20,
         allowRowLevelSecurityBypass: Bool = false, loginLimits: LoginLimits = .init(),
-        eventRetention: Duration = .seconds(24 * 3600)
+        eventRetention: Duration = .seconds(24 * 3600), realtime: RealtimeSettings = .init()
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -39,6 +41,7 @@ public struct AppConfig: Sendable {
         self.allowRowLevelSecurityBypass = allowRowLevelSecurityBypass
         self.loginLimits = loginLimits
         self.eventRetention = eventRetention
+        self.realtime = realtime
     }
 }
 

@@ -35,6 +35,59 @@ public struct OutboxReader: Sendable {
         }
     }
 
+    /// The position of the newest event below the horizon (`.start` when none).
+    public func newestPosition(logger: Logger) async throws -> EventPosition {
+        try await database.withCrossTenantAccess(.eventFanOut, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT txid::text, id FROM events
+                WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
+                ORDER BY txid DESC, id DESC LIMIT 1
+                """,
+                logger: logger
+            )
+            for try await (txid, id) in rows.decode((String, Int64).self) {
+                return EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id)
+            }
+            return .start
+        }
+    }
+
+    /// What a resuming client missed: `user`'s events after `position`, in order,
+    /// up to `limit`. `retained` is false when `position` names no event the table
+    /// still holds for this tenant (pruned by retention, or never ours): the client
+    /// then gets a `resync` instead of a replay.
+    public func replay(
+        _ tenantID: UUID, userID: UUID, role: Role, after position: EventPosition, limit: Int, logger: Logger
+    ) async throws -> (events: [OutboxEvent], retained: Bool) {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let check = try await connection.query(
+                """
+                SELECT EXISTS (
+                    SELECT 1 FROM events WHERE tenant_id = \(tenantID)
+                      AND txid = \(String(position.transactionID))::xid8 AND id = \(position.eventID))
+                """,
+                logger: logger
+            )
+            var retained = false
+            for try await exists in check.decode(Bool.self) { retained = exists }
+            let rows = try await connection.query(
+                """
+                SELECT txid::text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
+                FROM events
+                WHERE tenant_id = \(tenantID)
+                  AND (txid, id) > (\(String(position.transactionID))::xid8, \(position.eventID))
+                  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+                  AND (\(userID) = ANY (audience_user_ids) OR \(role.rawValue) = ANY (audience_roles))
+                ORDER BY txid, id
+                LIMIT \(limit)
+                """,
+                logger: logger
+            )
+            return (try await Self.decode(rows), retained)
+        }
+    }
+
     static func events(
         after position: EventPosition, tenantID: UUID?, limit: Int,
         on connection: PostgresConnection, logger: Logger
@@ -51,6 +104,10 @@ public struct OutboxReader: Sendable {
             """,
             logger: logger
         )
+        return try await decode(rows)
+    }
+
+    static func decode(_ rows: PostgresRowSequence) async throws -> [OutboxEvent] {
         var events: [OutboxEvent] = []
         for try await (txid, id, tenant, type, userIDs, roles, payload, occurredAt) in rows.decode(
             (String, Int64, UUID, String, [UUID], [String], String, Date).self

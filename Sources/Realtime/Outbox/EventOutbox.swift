@@ -7,18 +7,29 @@ import PostgresNIO
 public struct EventOutbox: Sendable {
     public init() {}
 
-    /// Records `type` with `payload` (a JSON object's text) for `audience`.
+    /// The channel a node LISTENs on. A notification carries only the event's row id:
+    /// it is a wake-up, the event itself is read from the table (it may be large, and
+    /// NOTIFY payloads are capped at 8 kB).
+    public static let channel = "switchboard_events"
+
+    /// Records `type` with `payload` (a JSON object's text) for `audience`. The NOTIFY
+    /// is delivered when, and only if, the caller's transaction commits.
     public func emit(
         _ tenantID: UUID, type: String, audience: EventAudience, payload: String,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query(
+        let rows = try await connection.query(
             """
-            INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
-            VALUES (\(tenantID), \(type), \(audience.userIDs), \(audience.roles.map(\.rawValue)), \(payload)::jsonb)
+            WITH inserted AS (
+                INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
+                VALUES (\(tenantID), \(type), \(audience.userIDs), \(audience.roles.map(\.rawValue)), \(payload)::jsonb)
+                RETURNING id
+            )
+            SELECT pg_notify('switchboard_events', id::text) FROM inserted
             """,
             logger: logger
         )
+        for try await _ in rows {}
     }
 
     /// Encodes `payload` and records it.

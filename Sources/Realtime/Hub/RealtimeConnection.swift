@@ -1,0 +1,38 @@
+import Accounts
+import Foundation
+
+/// One live WebSocket or SSE client on this node: who it is, and its queue.
+public final class RealtimeConnection: Sendable, Hashable {
+    public enum Transport: String, Sendable { case webSocket = "websocket", serverSentEvents = "sse" }
+
+    public let id = UUID()
+    public let tenantID: UUID
+    public let userID: UUID
+    public let role: Role
+    public let sessionID: UUID
+    /// When the access token it connected with expires.
+    public let expiresAt: Date
+    public let transport: Transport
+    public let queue: OutboundQueue
+
+    public init(
+        tenantID: UUID, userID: UUID, role: Role, sessionID: UUID, expiresAt: Date, transport: Transport,
+        queue: OutboundQueue = OutboundQueue()
+    ) {
+        self.tenantID = tenantID
+        self.userID = userID
+        self.role = role
+        self.sessionID = sessionID
+        self.expiresAt = expiresAt
+        self.transport = transport
+        self.queue = queue
+    }
+
+    /// Whether this connection's user hears events for `audience`.
+    public func hears(_ audience: EventAudience) -> Bool {
+        audience.includes(userID: userID, role: role)
+    }
+
+    public static func == (lhs: RealtimeConnection, rhs: RealtimeConnection) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}
