@@ -41,6 +41,14 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
 }
 
 /// The router with every route and middleware; `database` need not be connected yet.
+/// The API router alone (for tools that inspect routes, like the OpenAPI check).
+public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
+    let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
+    return try await buildRouter(
+        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self)
+    )
+}
+
 func buildRouter(
     config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>
 ) async throws -> Router<AppRequestContext> {

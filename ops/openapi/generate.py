@@ -340,6 +340,92 @@ paths["/v1/operator/tenants/{id}"] = {"patch": op(
     request_body=body("UpdateTenantRequest", "The name and/or status to set; at least one."),
 )}
 
+# ---------------------------------------------------------------- presence
+D403_STAFF = "Forbidden (`forbidden`): customers have no presence; only owners, admins and agents."
+paths["/v1/me/presence"] = {"put": op(
+    "setMyPresence", "Set my presence status", "Presence", TENANT_SEC,
+    {
+        "200": ok("The caller's presence after the change.", ref("Presence")),
+        **problems(*BODY_ERRORS, 401, 403, 500, 503, d401=D401_TENANT, d403=D403_STAFF,
+                   d422="Validation failed (`validation-failed`): `status` is missing or not one of "
+                        "`available`, `busy`, `away`, `offline`."),
+    },
+    description="Staff set their own availability. A change is announced to the tenant's staff as a "
+                "`presence.changed` event `{userId, status, reachable}`.",
+    request_body=body("SetPresenceRequest", "The status to set."),
+)}
+paths["/v1/presence"] = {"get": op(
+    "listPresence", "The tenant's staff presence", "Presence", TENANT_SEC,
+    {
+        "200": ok("Every active owner, admin and agent with their status; reachable ones first, then by name.",
+                  ref("PresenceList")),
+        **problems(401, 403, 500, 503, d401=D401_TENANT, d403=D403_STAFF),
+    },
+    description="Reachable means a status other than `offline` and at least one live real-time connection on a "
+                "live server node (a node that stops heartbeating loses its users within "
+                "`SWITCHBOARD_NODE_TIMEOUT_SECONDS` plus one sweep, 25 s by default).",
+)}
+
+# ---------------------------------------------------------------- real-time
+P_ACCESS_TOKEN = {
+    "name": "access_token", "in": "query", "required": False,
+    "description": "The access token, for clients that cannot set `Authorization` (browser WebSockets and "
+                   "EventSource). Never logged.",
+    "schema": {"type": "string", "maxLength": 4096},
+}
+P_LAST_EVENT_ID = {
+    "name": "lastEventId", "in": "query", "required": False,
+    "description": "Resume after this event id (`<txid>-<id>`, the `id` of the last event received): everything "
+                   "the user missed is replayed in order before live events, with no gap and no duplicate. An id "
+                   "the server no longer holds (older than retention, 24 h by default) yields a `resync` event first.",
+    "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+$", "maxLength": 41},
+}
+H_LAST_EVENT_ID = {
+    "name": "Last-Event-ID", "in": "header", "required": False,
+    "description": "SSE resume: same meaning as `lastEventId` (browsers send it when EventSource reconnects).",
+    "schema": {"type": "string", "pattern": "^[0-9]+-[0-9]+$", "maxLength": 41},
+}
+REALTIME_422 = "Validation failed (`validation-failed`): the resume id is not an event id this server issued (pointer `/lastEventId`)."
+REALTIME_429 = ("Too many real-time connections (`too-many-connections`): the user already holds the maximum on this "
+                "node (`SWITCHBOARD_REALTIME_MAX_CONNECTIONS_PER_USER`, 10 by default).")
+REALTIME_401 = ("Authentication required (`unauthenticated`): no access token in `Authorization` or `access_token`, or it "
+                "is invalid or expired, or its session has ended, or the user is disabled or the tenant suspended.")
+CLOSE_CODES = (
+    "Close codes: 1000 normal; 1001 server restarting, reconnect (any node) with the last id; 1009 a client message "
+    "over 64 KiB (do not resend it); 4000 too slow (the 1000-event / 1 MiB queue overflowed), reconnect with the last "
+    "id; 4001 access token expired or role changed, refresh the token then reconnect with the last id; 4003 session "
+    "revoked, user disabled or tenant suspended, do not reconnect; 4029 too many connections for this user, do not "
+    "reconnect automatically."
+)
+paths["/v1/realtime"] = {"get": op(
+    "openRealtimeWebSocket", "Real-time events over WebSocket", "Real-time", TENANT_SEC,
+    {
+        "101": {"description": "Switched to the WebSocket protocol. Each event arrives as one text frame holding an "
+                               "`Event` envelope. " + CLOSE_CODES,
+                "headers": {"X-Request-Id": hdr("X-Request-Id")}},
+        "426": problem("426", "Upgrade required (`upgrade-required`): the request was authenticated but is not a "
+                              "WebSocket upgrade; open it as a WebSocket or use `/v1/realtime/sse`."),
+        **problems(401, 422, 429, 500, 503, d401=REALTIME_401, d422=REALTIME_422, d429=REALTIME_429),
+    },
+    description="Events for the signed-in user, in order: those whose audience includes the user (by id or role) "
+                "within their tenant. The server pings every 10 s and closes a socket whose ping goes unanswered "
+                "for 10 s. Messages from the client are read and ignored (at most 64 KiB each).",
+    parameters=[P_ACCESS_TOKEN, P_LAST_EVENT_ID],
+)}
+paths["/v1/realtime/sse"] = {"get": op(
+    "openRealtimeEventStream", "Real-time events over Server-Sent Events", "Real-time", TENANT_SEC,
+    {
+        "200": ok("An endless `text/event-stream`: `retry: 2000` first, then for each event `id: <id>`, "
+                  "`event: <type>` and `data: <Event envelope as JSON>`; a `: heartbeat` comment every 20 s; when the "
+                  "server ends the stream, a final `event: close` whose data is `{code, reason, reconnect}` with the "
+                  "WebSocket close codes. " + CLOSE_CODES, {"type": "string"}, media="text/event-stream",
+                  headers={"Cache-Control": hdr("Cache-Control")}),
+        **problems(401, 422, 429, 500, 503, d401=REALTIME_401, d422=REALTIME_422, d429=REALTIME_429),
+    },
+    description="The same events as the WebSocket, in the same order.",
+    parameters=[P_ACCESS_TOKEN, P_LAST_EVENT_ID, H_LAST_EVENT_ID],
+)}
+
 # ---------------------------------------------------------------- schemas
 def nullable(schema):
     s = dict(schema)
@@ -374,6 +460,27 @@ def ident_input(desc):
                      "description": desc + " At most 200 characters without whitespace; an empty string clears it."})
 
 schemas = {
+    "Event": obj({
+        "id": {"type": "string", "pattern": "^[0-9]+-[0-9]+$",
+               "description": "Position in the delivery order; pass back as `lastEventId` / `Last-Event-ID` to resume."},
+        "type": {"type": "string", "description": "E.g. `presence.changed`, `call.ringing`, `chat.message`, or `resync`.",
+                 "examples": ["presence.changed"]},
+        "occurredAt": {"type": "string", "format": "date-time"},
+        "data": {"type": "object", "description": "The event's payload; its shape depends on `type`."},
+    }, required=["id", "type", "occurredAt", "data"],
+        description="A real-time event envelope. `resync` data is `{lastEventId, reason}`: reload state over REST."),
+    "PresenceStatus": {"type": "string", "enum": ["available", "busy", "away", "offline"]},
+    "SetPresenceRequest": obj({"status": ref("PresenceStatus")}, required=["status"]),
+    "Presence": obj({
+        "userId": uuid,
+        "name": {"type": "string"},
+        "role": ref("Role"),
+        "status": ref("PresenceStatus"),
+        "reachable": {"type": "boolean",
+                      "description": "A status other than `offline` and a live real-time connection on a live node."},
+        "updatedAt": dt,
+    }, required=["userId", "name", "role", "status", "reachable", "updatedAt"]),
+    "PresenceList": obj({"items": {"type": "array", "items": ref("Presence")}}, required=["items"]),
     "Problem": obj({
         "type": {"type": "string", "format": "uri",
                  "description": "`https://switchboard.dev/problems/<kind>`, e.g. `.../validation-failed`.",
@@ -590,6 +697,8 @@ doc = {
         {"name": "Users", "description": "The tenant's users, for its owners and admins."},
         {"name": "Settings", "description": "The tenant's settings and write-only integration secrets, for its owners and admins."},
         {"name": "Audit", "description": "The tenant's audit trail, for its owners and admins."},
+        {"name": "Presence", "description": "Staff availability and reachability."},
+        {"name": "Real-time", "description": "Events pushed over WebSocket or Server-Sent Events, with resume."},
         {"name": "Operator", "description": "Tenant administration by the platform operator."},
         {"name": "Operations", "description": "Health, metrics and this document; no token needed."},
     ],
