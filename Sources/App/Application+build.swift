@@ -4,10 +4,31 @@ import HummingbirdWebSocket
 import Logging
 import Persistence
 import Realtime
+import ServiceLifecycle
 
 /// Builds the whole server from its configuration: what `switchboard serve` runs and
 /// what the tests start.
 public func buildApplication(config: AppConfig, logger: Logger? = nil) async throws -> some ApplicationProtocol {
+    try await buildApplicationAndHub(config: config, logger: logger).application
+}
+
+/// What `switchboard serve` runs: the application, then the real-time drain, which
+/// therefore stops first on SIGTERM/SIGINT and closes sockets with 1001 while the
+/// server still runs.
+public func buildServiceGroup(config: AppConfig, logger: Logger) async throws -> ServiceGroup {
+    let (application, hub) = try await buildApplicationAndHub(config: config, logger: logger)
+    return ServiceGroup(
+        configuration: .init(
+            services: [application, RealtimeDrain(connections: hub.connections, logger: logger)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        )
+    )
+}
+
+func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async throws -> (
+    application: some ApplicationProtocol, hub: RealtimeHub
+) {
     var configuredLogger = logger ?? Logger(label: "switchboard")
     configuredLogger.logLevel = config.logLevel
     let logger = configuredLogger
@@ -21,7 +42,7 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
     let router = try await buildRouter(
         config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter
     )
-    return Application(
+    let application = Application(
         router: router,
         server: .http1WebSocketUpgrade(
             webSocketRouter: webSocketRouter,
@@ -38,6 +59,7 @@ public func buildApplication(config: AppConfig, logger: Logger? = nil) async thr
             + hub.services,
         logger: logger
     )
+    return (application, hub)
 }
 
 /// The router with every route and middleware; `database` need not be connected yet.

@@ -27,8 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.info("migrations applied", metadata: ["count": "\(applied.count)"])
         }
         try await StartupChecks(config: config, logger: logger).run()
-        let app = try await buildApplication(config: config, logger: logger)
-        try await app.runService()
+        try await buildServiceGroup(config: config, logger: logger).run()
     }
 }
 

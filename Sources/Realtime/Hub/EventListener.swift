@@ -10,13 +10,16 @@ import ServiceLifecycle
 /// When it drops (network, restart, `pg_terminate_backend`) it reconnects with
 /// backoff and wakes the fan-out, which catches up from its position: notifications
 /// are only a latency shortcut, the position is what guarantees delivery.
-public struct EventListener: Service {
+public struct EventListener: Service, CustomStringConvertible {
     /// `application_name` of the connection, for operators and fault tests.
     public static let applicationName = "switchboard-listener"
 
     let url: DatabaseURL
     let fanOut: EventFanOut
     let logger: Logger
+
+    /// What service logs show: never the URL, which holds the password.
+    public var description: String { "EventListener" }
 
     public init(url: DatabaseURL, fanOut: EventFanOut, logger: Logger) {
         self.url = url

@@ -8,12 +8,17 @@ public final class LocalConnections: Sendable {
     }
 
     private let tenants = NIOLockedValueBox([UUID: TenantConnections]())
+    private let draining = NIOLockedValueBox(false)
     /// Connections one user may hold on this node.
     public let maximumPerUser: Int
 
     public init(maximumPerUser: Int = 10) {
         self.maximumPerUser = maximumPerUser
     }
+
+    /// From now on the node is shutting down and accepts no connection.
+    public func startDraining() { draining.withLockedValue { $0 = true } }
+    public var isDraining: Bool { draining.withLockedValue { $0 } }
 
     /// Adds `connection` unless its user is at the cap; returns how many connections
     /// the user holds on this node afterwards, or nil when refused.

@@ -45,6 +45,7 @@ public final class RealtimeHub: Sendable {
     ) async throws -> CloseReason? {
         await fanOut.ready()
         await node.ready()
+        guard !connections.isDraining else { return .serverRestarting }
         guard connections.add(connection) != nil else { return .tooManyConnections }
         let staff = connection.role != .customer
         if staff {

@@ -6,6 +6,9 @@ import PostgresNIO
 
 /// Reads committed events in delivery order, never skipping one.
 ///
+/// Positions are compared and sorted as `xid8` in SQL; the text form is only for
+/// decoding (sorting by it would put "10000" before "9999").
+///
 /// Only rows whose transaction id is below the oldest running transaction are read
 /// (see migrations/0004): those transactions have all finished, and any later one
 /// gets a larger id, so nothing can appear behind a position already read. The cost
@@ -40,9 +43,9 @@ public struct OutboxReader: Sendable {
         try await database.withCrossTenantAccess(.eventFanOut, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT txid::text, id FROM events
+                SELECT txid::text AS txid_text, id FROM events
                 WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY txid DESC, id DESC LIMIT 1
+                ORDER BY events.txid DESC, events.id DESC LIMIT 1
                 """,
                 logger: logger
             )
@@ -73,13 +76,13 @@ public struct OutboxReader: Sendable {
             for try await exists in check.decode(Bool.self) { retained = exists }
             let rows = try await connection.query(
                 """
-                SELECT txid::text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
+                SELECT txid::text AS txid_text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
                 FROM events
                 WHERE tenant_id = \(tenantID)
                   AND (txid, id) > (\(String(position.transactionID))::xid8, \(position.eventID))
                   AND txid < pg_snapshot_xmin(pg_current_snapshot())
                   AND (\(userID) = ANY (audience_user_ids) OR \(role.rawValue) = ANY (audience_roles))
-                ORDER BY txid, id
+                ORDER BY events.txid, events.id
                 LIMIT \(limit)
                 """,
                 logger: logger
@@ -94,12 +97,12 @@ public struct OutboxReader: Sendable {
     ) async throws -> [OutboxEvent] {
         let rows = try await connection.query(
             """
-            SELECT txid::text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
+            SELECT txid::text AS txid_text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
             FROM events
             WHERE (txid, id) > (\(String(position.transactionID))::xid8, \(position.eventID))
               AND txid < pg_snapshot_xmin(pg_current_snapshot())
               AND (\(tenantID)::uuid IS NULL OR tenant_id = \(tenantID))
-            ORDER BY txid, id
+            ORDER BY events.txid, events.id
             LIMIT \(limit)
             """,
             logger: logger
