@@ -54,11 +54,25 @@ let package = Package(
             ]
         ),
         .target(
+            name: "Calls",
+            dependencies: [
+                "Persistence",
+                "Accounts",
+                "Realtime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "App",
             dependencies: [
                 "Persistence",
                 "Accounts",
                 "Realtime",
+                "Calls",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -83,6 +97,7 @@ let package = Package(
             dependencies: [
                 "App",
                 "Realtime",
+                "Calls",
                 "Accounts",
                 "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -10,19 +10,22 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var whatsapp: WhatsAppSettings
     public var razorpay: RazorpaySettings
     public var livekit: LiveKitSettings
+    public var calls: CallSettings
 
     public init(
         defaultCountryCode: String = "+91",
         timezone: String = "Asia/Kolkata",
         whatsapp: WhatsAppSettings = .init(),
         razorpay: RazorpaySettings = .init(),
-        livekit: LiveKitSettings = .init()
+        livekit: LiveKitSettings = .init(),
+        calls: CallSettings = .init()
     ) {
         self.defaultCountryCode = defaultCountryCode
         self.timezone = timezone
         self.whatsapp = whatsapp
         self.razorpay = razorpay
         self.livekit = livekit
+        self.calls = calls
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,6 +37,7 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         whatsapp = try container.decodeIfPresent(WhatsAppSettings.self, forKey: .whatsapp) ?? defaults.whatsapp
         razorpay = try container.decodeIfPresent(RazorpaySettings.self, forKey: .razorpay) ?? defaults.razorpay
         livekit = try container.decodeIfPresent(LiveKitSettings.self, forKey: .livekit) ?? defaults.livekit
+        calls = try container.decodeIfPresent(CallSettings.self, forKey: .calls) ?? defaults.calls
     }
 }
 
@@ -60,6 +64,30 @@ public struct LiveKitSettings: Codable, Sendable, Equatable {
     public init(url: String? = nil, apiKey: String? = nil) {
         self.url = url
         self.apiKey = apiKey
+    }
+}
+
+/// How the tenant's browser calls ring.
+public struct CallSettings: Codable, Sendable, Equatable {
+    /// `ring-all` or `round-robin`: what a customer's call without an agent uses.
+    public var defaultStrategy: String
+    /// How long a call (or, in round robin, each agent) rings before moving on, 5–120 s.
+    public var ringTimeoutSeconds: Int
+    /// How long after a call an agent stays busy before their previous status returns, 0–600 s.
+    public var wrapUpSeconds: Int
+
+    public init(defaultStrategy: String = "ring-all", ringTimeoutSeconds: Int = 30, wrapUpSeconds: Int = 0) {
+        self.defaultStrategy = defaultStrategy
+        self.ringTimeoutSeconds = ringTimeoutSeconds
+        self.wrapUpSeconds = wrapUpSeconds
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = CallSettings()
+        defaultStrategy = try container.decodeIfPresent(String.self, forKey: .defaultStrategy) ?? defaults.defaultStrategy
+        ringTimeoutSeconds = try container.decodeIfPresent(Int.self, forKey: .ringTimeoutSeconds) ?? defaults.ringTimeoutSeconds
+        wrapUpSeconds = try container.decodeIfPresent(Int.self, forKey: .wrapUpSeconds) ?? defaults.wrapUpSeconds
     }
 }
 

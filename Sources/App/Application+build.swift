@@ -1,4 +1,5 @@
 import Accounts
+import Calls
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -56,13 +57,21 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
         // Started in this order and stopped in reverse, after the server: sockets
         // close while the hub and the database are still there.
         services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)]
-            + hub.services,
+            + hub.services
+            + [CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger)],
         logger: logger
     )
     return (application, hub)
 }
 
 /// The router with every route and middleware; `database` need not be connected yet.
+func callService(config: AppConfig, database: Database, hub: RealtimeHub) -> CallService {
+    CallService(
+        database: database, presence: hub.presence, secrets: TenantSecretStore(box: SecretBox(masterKey: config.masterKey)),
+        globalLiveKit: config.livekit
+    )
+}
+
 /// The API router alone (for tools that inspect routes, like the OpenAPI check).
 public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
@@ -108,6 +117,9 @@ func buildRouter(
     let realtime = RealtimeController(admission: RealtimeAuthenticator(tokens: authenticator, hub: hub), hub: hub)
     realtime.addRoutes(to: v1.group("realtime"))
     realtime.addUpgradeRoute(to: webSocketRouter)
+    let calls = CallsController(calls: callService(config: config, database: database, hub: hub))
+    calls.addRoutes(to: v1.tenantRoutes("calls", authenticator: authenticator, policy: .anyone))
+    calls.addAgentRoutes(to: v1.tenantRoutes("agents", authenticator: authenticator, policy: .anyone))
     OperatorController(tenants: TenantAdministration(database: database, hasher: hasher), operatorToken: config.operatorToken)
         .addRoutes(to: v1.group("operator/tenants"))
 

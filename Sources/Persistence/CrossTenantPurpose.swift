@@ -21,4 +21,6 @@ public enum CrossTenantPurpose: String, Sendable {
     case connectionRevalidation = "connection-revalidation"
     /// A node forgets the live connections of nodes that stopped heartbeating.
     case presenceSweep = "presence-sweep"
+    /// Any node times out ringing calls and ends agents' wrap-up, in every tenant.
+    case callDeadlines = "call-deadlines"
 }

@@ -426,6 +426,113 @@ paths["/v1/realtime/sse"] = {"get": op(
     parameters=[P_ACCESS_TOKEN, P_LAST_EVENT_ID, H_LAST_EVENT_ID],
 )}
 
+# ---------------------------------------------------------------- calls
+P_ID_CALL = {
+    "name": "id", "in": "path", "required": True,
+    "description": "The call's id. A value that is not a UUID, another tenant's call, or (for customers) a call they are not part of answers 404.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+H_IDEMPOTENCY = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key with the same body answers the call it made (with `Idempotent-Replayed: true`); "
+                   "with a different body, 422 `idempotency-key-reused`. 1–200 visible ASCII characters.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+D404_CALL = "Not found (`not-found`): no such call in the tenant, or not one this user takes part in (or was offered)."
+D409_CALL = "Call state conflict (`call-state-conflict`): the call is not in a state that allows this (already answered elsewhere, not ringing for you, already ended, ...). Nothing changed."
+D403_CALL = "Forbidden (`forbidden`): e.g. only the caller can cancel."
+D502 = "Media server unavailable (`sfu-unavailable`): LiveKit's RoomService failed; no call was created."
+D503_CALL = ("Service unavailable: the database cannot be reached (`unavailable`), or no LiveKit server is configured "
+             "for the tenant or globally (`calling-not-configured`).")
+
+def call_transition(op_id, summary, description, d409=D409_CALL, with_livekit=False):
+    return {"post": op(
+        op_id, summary, "Calls", TENANT_SEC,
+        {
+            "200": ok("The call after the change" + (", with the callee's LiveKit access." if with_livekit else "."),
+                      ref("Call")),
+            **problems(401, 403, 404, 409, 500, 503, d401=D401_TENANT, d403=D403_CALL, d404=D404_CALL, d409=d409,
+                       d503=D503_CALL),
+        },
+        description=description,
+        parameters=[P_ID_CALL],
+    )}
+
+paths["/v1/calls"] = {
+    "post": op(
+        "startCall", "Start a browser call", "Calls", TENANT_SEC,
+        {
+            "201": ok("The call, ringing, with the caller's LiveKit access (`livekit.url`, `livekit.token`).", ref("Call"),
+                      headers={"Location": hdr("Location")}),
+            **problems(*BODY_ERRORS, 401, 403, 404, 409, 500, 502, 503, d401=D401_TENANT,
+                       d403="Forbidden (`forbidden`): customers call agents (`agentId`/`strategy`), staff call customers (`customerId`).",
+                       d404="Not found (`not-found`): no active user with that id can be called in this tenant.",
+                       d409="No agent available (`no-agent-available`): nobody reachable and available can take the call; "
+                            "it was recorded as a missed call (the detail names it).",
+                       d422="Validation failed (`validation-failed`): give exactly one of `agentId`, `customerId`, `strategy` "
+                            "(customers may give none: the tenant's default strategy), ids must be UUIDs, `strategy` must be "
+                            "`ring-all` or `round-robin`; or the Idempotency-Key is malformed or was used for a different "
+                            "request (`idempotency-key-reused`).",
+                       d502=D502, d503=D503_CALL),
+        },
+        description="Customers call one agent (`agentId`) or whoever is available (`strategy`: `ring-all` rings every "
+                    "reachable available agent, the first accept wins; `round-robin` rings the least recently offered "
+                    "free agent, moving on after a decline or the ring timeout). Staff call a customer (`customerId`). "
+                    "The callees get `call.ringing`; the call is missed after the tenant's ring timeout (30 s by default).",
+        parameters=[H_IDEMPOTENCY],
+        request_body=body("StartCallRequest", "Whom to call."),
+    ),
+    "get": op(
+        "listCalls", "Call history", "Calls", TENANT_SEC,
+        {
+            "200": ok("One page of calls, newest first.", ref("CallPage")),
+            **problems(401, 422, 500, 503, d401=D401_TENANT,
+                       d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are "
+                            "`/query/limit`, `/query/cursor`, `/query/status`, `/query/participant`, `/query/from`, `/query/to`."),
+        },
+        description="Staff see every call of the tenant; customers only calls they made, took or were offered.",
+        parameters=[
+            P_LIMIT, P_CURSOR,
+            {"name": "status", "in": "query", "required": False, "description": "Only calls in this status.",
+             "schema": ref("CallStatus")},
+            {"name": "participant", "in": "query", "required": False, "description": "Only calls this user made or took.",
+             "schema": {"type": "string", "format": "uuid"}},
+            {"name": "from", "in": "query", "required": False, "description": "Created at or after (ISO 8601).",
+             "schema": {"type": "string", "format": "date-time"}},
+            {"name": "to", "in": "query", "required": False, "description": "Created before (ISO 8601).",
+             "schema": {"type": "string", "format": "date-time"}},
+        ],
+    ),
+}
+paths["/v1/calls/{id}"] = {"get": op(
+    "getCall", "One call", "Calls", TENANT_SEC,
+    {"200": ok("The call.", ref("Call")), **problems(401, 404, 500, 503, d401=D401_TENANT, d404=D404_CALL)},
+    parameters=[P_ID_CALL],
+)}
+paths["/v1/calls/{id}/accept"] = call_transition(
+    "acceptCall", "Accept a ringing call",
+    "For a callee the call is ringing for. The first accept wins atomically; every other agent rung gets "
+    "`call.answered_elsewhere` and a 409 if they try. Staff participants become `busy` until the call ends.",
+    with_livekit=True)
+paths["/v1/calls/{id}/decline"] = call_transition(
+    "declineCall", "Decline a ringing call",
+    "For a callee the call is ringing for. Round robin moves to the next agent; ring-all ends (`declined`) when "
+    "everyone rung has declined; a direct call ends `declined`.")
+paths["/v1/calls/{id}/cancel"] = call_transition(
+    "cancelCall", "Cancel a call while it rings", "For the caller; everyone rung gets `call.cancelled`.")
+paths["/v1/calls/{id}/end"] = call_transition(
+    "endCall", "End an accepted call",
+    "For either participant; both get `call.ended` with the duration. Staff get their previous status back, after "
+    "the tenant's wrap-up time if one is set.")
+paths["/v1/agents/available"] = {"get": op(
+    "listAvailableAgents", "Agents who can take a call", "Calls", TENANT_SEC,
+    {
+        "200": ok("Customers: the reachable, available agents (`AvailableAgent`: id, name, initials). Staff: every "
+                  "agent with presence and call state (`AgentState`).", ref("AgentList")),
+        **problems(401, 500, 503, d401=D401_TENANT),
+    },
+)}
+
 # ---------------------------------------------------------------- schemas
 def nullable(schema):
     s = dict(schema)
@@ -460,6 +567,44 @@ def ident_input(desc):
                      "description": desc + " At most 200 characters without whitespace; an empty string clears it."})
 
 schemas = {
+    "CallStatus": {"type": "string", "enum": ["ringing", "accepted", "ended", "declined", "missed", "cancelled"]},
+    "CallParty": obj({"id": uuid, "name": {"type": "string"}, "type": {"type": "string", "enum": ["staff", "customer"]}},
+                     required=["id", "name", "type"]),
+    "CallOffer": obj({
+        "userId": uuid,
+        "state": {"type": "string", "enum": ["ringing", "accepted", "declined", "timed-out", "answered-elsewhere", "cancelled", "missed"]},
+        "offeredAt": dt,
+    }, required=["userId", "state", "offeredAt"]),
+    "Call": obj({
+        "id": uuid,
+        "status": ref("CallStatus"),
+        "strategy": {"type": "string", "enum": ["direct", "ring-all", "round-robin"]},
+        "caller": ref("CallParty"),
+        "callee": ref("CallParty"),
+        "room": {"type": "string", "description": "The LiveKit room carrying the call's media."},
+        "offers": {"type": "array", "items": ref("CallOffer"), "description": "Who was rung and how that ended; omitted for customers."},
+        "ringDeadline": dt, "createdAt": dt, "answeredAt": dt, "endedAt": dt,
+        "durationSeconds": {"type": "integer", "minimum": 0},
+        "endReason": {"type": "string", "enum": ["completed", "declined", "missed", "no-agents", "cancelled"]},
+        "endedBy": uuid,
+        "livekit": obj({"url": {"type": "string"}, "token": {"type": "string", "description": "A LiveKit access token for this room, valid 10 minutes for joining."}},
+                       required=["url", "token"]),
+    }, required=["id", "status", "strategy", "caller", "room", "createdAt"],
+        description="A browser call. Absent optional fields have no value yet."),
+    "CallPage": obj({
+        "items": {"type": "array", "items": ref("Call")},
+        "nextCursor": {"type": ["string", "null"]},
+    }, required=["items", "nextCursor"]),
+    "StartCallRequest": obj({
+        "agentId": uuid, "customerId": uuid,
+        "strategy": {"type": "string", "enum": ["ring-all", "round-robin"]},
+    }, description="Exactly one field (customers may send `{}` for the tenant's default strategy)."),
+    "AgentList": obj({"items": {"type": "array", "items": {"oneOf": [ref("AvailableAgent"), ref("AgentState")]}}}, required=["items"]),
+    "AvailableAgent": obj({"id": uuid, "name": {"type": "string"}, "initials": {"type": "string"}}, required=["id", "name", "initials"]),
+    "AgentState": obj({
+        "id": uuid, "name": {"type": "string"}, "initials": {"type": "string"}, "status": ref("PresenceStatus"),
+        "reachable": {"type": "boolean"}, "available": {"type": "boolean"}, "ringing": {"type": "boolean"}, "onCall": {"type": "boolean"},
+    }, required=["id", "name", "initials", "status", "reachable", "available", "ringing", "onCall"]),
     "Event": obj({
         "id": {"type": "string", "pattern": "^[0-9]+-[0-9]+$",
                "description": "Position in the delivery order; pass back as `lastEventId` / `Last-Event-ID` to resume."},
@@ -621,7 +766,8 @@ schemas = {
                 "apiSecret": secret_state,
             }, required=["apiSecret"]),
         }, required=["whatsapp", "razorpay", "livekit"]),
-    }, required=["tenant", "defaultCountryCode", "timezone", "integrations"],
+        "calls": ref("CallSettings"),
+    }, required=["tenant", "defaultCountryCode", "timezone", "integrations", "calls"],
         description="A tenant's settings as its administrators see them."),
     "UpdateSettingsRequest": obj({
         "name": nullable({"type": "string", "description": "The tenant's display name, 1 to 200 characters after trimming."}),
@@ -647,7 +793,20 @@ schemas = {
                 "apiSecret": secret_input("LiveKit API secret."),
             })),
         })),
+        "calls": nullable(obj({
+            "defaultStrategy": nullable({"type": "string", "enum": ["ring-all", "round-robin"]}),
+            "ringTimeoutSeconds": nullable({"type": "integer", "minimum": 5, "maximum": 120}),
+            "wrapUpSeconds": nullable({"type": "integer", "minimum": 0, "maximum": 600}),
+        })),
     }, description="Absent (or null) fields stay; at least one field must be given."),
+    "CallSettings": obj({
+        "defaultStrategy": {"type": "string", "enum": ["ring-all", "round-robin"],
+                            "description": "What a customer's call without `agentId` or `strategy` uses (default `ring-all`)."},
+        "ringTimeoutSeconds": {"type": "integer", "minimum": 5, "maximum": 120,
+                               "description": "How long a call (in round robin: each agent) rings (default 30)."},
+        "wrapUpSeconds": {"type": "integer", "minimum": 0, "maximum": 600,
+                          "description": "How long agents stay busy after a call before their status returns (default 0)."},
+    }, required=["defaultStrategy", "ringTimeoutSeconds", "wrapUpSeconds"]),
     "AuditEntry": obj({
         "id": {"type": "integer", "format": "int64"},
         "actorKind": {"type": "string", "enum": ["user", "operator", "system"]},
@@ -698,6 +857,7 @@ doc = {
         {"name": "Settings", "description": "The tenant's settings and write-only integration secrets, for its owners and admins."},
         {"name": "Audit", "description": "The tenant's audit trail, for its owners and admins."},
         {"name": "Presence", "description": "Staff availability and reachability."},
+        {"name": "Calls", "description": "Browser calls carried by LiveKit: ringing, first-accept-wins, history."},
         {"name": "Real-time", "description": "Events pushed over WebSocket or Server-Sent Events, with resume."},
         {"name": "Operator", "description": "Tenant administration by the platform operator."},
         {"name": "Operations", "description": "Health, metrics and this document; no token needed."},

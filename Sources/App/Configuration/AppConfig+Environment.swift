@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Logging
 import Persistence
@@ -85,6 +86,18 @@ extension AppConfig {
             env["SWITCHBOARD_NODE_TIMEOUT_SECONDS"], key: "SWITCHBOARD_NODE_TIMEOUT_SECONDS", default: 20, range: 2...300,
             problems: &problems
         )
+        // LiveKit's own variable names, all three or none.
+        var livekit: LiveKitCredentials?
+        let livekitValues = ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"].map { env[$0].flatMap { $0.isEmpty ? nil : $0 } }
+        if let url = livekitValues[0], let key = livekitValues[1], let secret = livekitValues[2] {
+            if let parsed = URL(string: url), ["ws", "wss", "http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil {
+                livekit = LiveKitCredentials(url: url, apiKey: key, apiSecret: secret)
+            } else {
+                problems.append("LIVEKIT_URL must be a ws(s):// or http(s):// URL")
+            }
+        } else if livekitValues.contains(where: { $0 != nil }) {
+            problems.append("LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET must be set together")
+        }
         let allowBypass = ["1", "true", "yes"].contains(env["SWITCHBOARD_ALLOW_RLS_BYPASS"]?.lowercased() ?? "")
 
         guard problems.isEmpty, let databaseURL, let jwtSecret, let masterKey, let operatorToken else {
@@ -95,7 +108,8 @@ extension AppConfig {
             operatorToken: operatorToken, logLevel: logLevel, bcryptCost: UInt8(cost),
             databaseMaxConnections: pool, allowRowLevelSecurityBypass: allowBypass,
             eventRetention: .seconds(retentionHours * 3600),
-            realtime: RealtimeSettings(maximumConnectionsPerUser: perUser, nodeTimeout: .seconds(nodeTimeout))
+            realtime: RealtimeSettings(maximumConnectionsPerUser: perUser, nodeTimeout: .seconds(nodeTimeout)),
+            livekit: livekit
         )
     }
 

@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Logging
 import Persistence
@@ -21,13 +22,16 @@ public struct AppConfig: Sendable {
     /// How long outbox events are kept for clients to resume from.
     public var eventRetention: Duration
     public var realtime: RealtimeSettings
+    /// The global LiveKit server (`LIVEKIT_*`); tenants may override it in settings.
+    public var livekit: LiveKitCredentials?
 
     public init(
         databaseURL: DatabaseURL, host: String = "127.0.0.1", port: Int = 8080,
         jwtSecret: [UInt8], masterKey: [UInt8], operatorToken: String,
         logLevel: Logger.Level = .info, bcryptCost: UInt8 = 12, databaseMaxConnections: Int = 20,
         allowRowLevelSecurityBypass: Bool = false, loginLimits: LoginLimits = .init(),
-        eventRetention: Duration = .seconds(24 * 3600), realtime: RealtimeSettings = .init()
+        eventRetention: Duration = .seconds(24 * 3600), realtime: RealtimeSettings = .init(),
+        livekit: LiveKitCredentials? = nil
     ) {
         self.databaseURL = databaseURL
         self.host = host
@@ -42,6 +46,7 @@ public struct AppConfig: Sendable {
         self.loginLimits = loginLimits
         self.eventRetention = eventRetention
         self.realtime = realtime
+        self.livekit = livekit
     }
 }
 

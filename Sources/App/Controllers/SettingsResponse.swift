@@ -47,6 +47,7 @@ struct SettingsResponse: ResponseEncodable, Sendable {
     let defaultCountryCode: String
     let timezone: String
     let integrations: Integrations
+    let calls: CallSettings
 
     init(_ view: TenantSettingsView) {
         func secret(_ name: TenantSecretName) -> Secret {
@@ -57,6 +58,7 @@ struct SettingsResponse: ResponseEncodable, Sendable {
         tenant = TenantSummary(id: view.tenant.id, slug: view.tenant.slug, name: view.tenant.name, status: view.tenant.status)
         defaultCountryCode = settings.defaultCountryCode
         timezone = settings.timezone
+        calls = settings.calls
         integrations = Integrations(
             whatsapp: WhatsApp(
                 phoneNumberId: settings.whatsapp.phoneNumberId, businessAccountId: settings.whatsapp.businessAccountId,

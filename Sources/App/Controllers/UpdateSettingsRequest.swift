@@ -29,10 +29,17 @@ struct UpdateSettingsRequest: Decodable {
         let livekit: LiveKit?
     }
 
+    struct Calls: Decodable {
+        let defaultStrategy: String?
+        let ringTimeoutSeconds: Int?
+        let wrapUpSeconds: Int?
+    }
+
     let name: String?
     let defaultCountryCode: String?
     let timezone: String?
     let integrations: Integrations?
+    let calls: Calls?
 
     func validated() throws -> TenantSettingsChanges {
         var validator = FieldValidator()
@@ -85,6 +92,21 @@ struct UpdateSettingsRequest: Decodable {
         identifier(livekit?.apiKey, "/integrations/livekit/apiKey")
         secret(livekit?.apiSecret, .livekitApiSecret, "/integrations/livekit/apiSecret")
 
+        if let strategy = calls?.defaultStrategy {
+            fields.append("calls.defaultStrategy")
+            if !["ring-all", "round-robin"].contains(strategy) {
+                validator.fail("/calls/defaultStrategy", "must be ring-all or round-robin")
+            }
+        }
+        if let seconds = calls?.ringTimeoutSeconds {
+            fields.append("calls.ringTimeoutSeconds")
+            if !(5...120).contains(seconds) { validator.fail("/calls/ringTimeoutSeconds", "must be from 5 to 120") }
+        }
+        if let seconds = calls?.wrapUpSeconds {
+            fields.append("calls.wrapUpSeconds")
+            if !(0...600).contains(seconds) { validator.fail("/calls/wrapUpSeconds", "must be from 0 to 600") }
+        }
+
         if fields.isEmpty { validator.fail("", "must change at least one field") }
         try validator.finish()
 
@@ -98,6 +120,9 @@ struct UpdateSettingsRequest: Decodable {
                 if let value = razorpay?.keyId { settings.razorpay.keyId = value.isEmpty ? nil : value }
                 if let value = livekit?.url { settings.livekit.url = value.isEmpty ? nil : value }
                 if let value = livekit?.apiKey { settings.livekit.apiKey = value.isEmpty ? nil : value }
+                if let value = calls?.defaultStrategy { settings.calls.defaultStrategy = value }
+                if let value = calls?.ringTimeoutSeconds { settings.calls.ringTimeoutSeconds = value }
+                if let value = calls?.wrapUpSeconds { settings.calls.wrapUpSeconds = value }
             },
             secrets: secrets,
             changedFields: fields

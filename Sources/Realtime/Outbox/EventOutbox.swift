@@ -37,7 +37,9 @@ public struct EventOutbox: Sendable {
         _ tenantID: UUID, type: String, audience: EventAudience, payload: some Encodable,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        let text = String(decoding: try JSONEncoder().encode(payload), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
         try await emit(tenantID, type: type, audience: audience, payload: text, on: connection, logger: logger)
     }
 }

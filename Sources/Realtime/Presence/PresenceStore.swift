@@ -17,7 +17,7 @@ public struct PresenceStore: Sendable {
         self.nodeTimeout = nodeTimeout
     }
 
-    var timeoutSeconds: Double { Double(nodeTimeout.components.seconds) }
+    public var timeoutSeconds: Double { Double(nodeTimeout.components.seconds) }
 
     /// Records one more connection of a staff user on `nodeID`.
     public func connected(tenantID: UUID, userID: UUID, nodeID: UUID, logger: Logger) async throws {

@@ -180,7 +180,9 @@ enum RealtimeClient {
         baseURL: String, token: String, lastEventID: String? = nil, tokenInHeader: Bool = false, useLastEventIDHeader: Bool = true
     ) async throws -> RealtimeSubscription {
         var request = HTTPClientRequest(
-            url: url(baseURL, path: "/v1/realtime/sse", token: token, lastEventID: useLastEventIDHeader ? nil : lastEventID, tokenInHeader: tokenInHeader)
+            url: url(
+                baseURL, path: "/v1/realtime/sse", token: token, lastEventID: useLastEventIDHeader ? nil : lastEventID,
+                tokenInHeader: tokenInHeader)
         )
         if tokenInHeader { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if useLastEventIDHeader, let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
@@ -202,7 +204,8 @@ enum RealtimeClient {
                         let line = String(pending[..<newline])
                         pending = String(pending[pending.index(after: newline)...])
                         if line.isEmpty {
-                            if eventName == "close", let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any] {
+                            if eventName == "close", let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
+                            {
                                 recorder.recordClose(code: (object["code"] as? Int).map(UInt16.init), reason: object["reason"] as? String)
                             } else if !data.isEmpty {
                                 recorder.record(data)

@@ -1,0 +1,240 @@
+import Accounts
+import Foundation
+import Logging
+import PostgresNIO
+import Realtime
+
+/// SQL for calls and their offers. Every statement names the tenant; callers run
+/// them inside `Database.withTenant` (or the deadline sweeper's cross-tenant scan).
+struct CallStore: Sendable {
+    /// A node whose heartbeat is older than this does not make its users reachable.
+    let nodeTimeoutSeconds: Double
+
+    func insert(
+        _ call: Call, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO calls (id, tenant_id, status, strategy, caller_id, caller_type, callee_id, callee_type, room,
+                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash)
+            VALUES (\(call.id), \(call.tenantID), \(call.status.rawValue), \(call.strategy.rawValue), \(call.caller.id),
+                    \(call.caller.type.rawValue), \(call.callee?.id), \(call.callee?.type.rawValue), \(call.room),
+                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash))
+            """,
+            logger: logger
+        )
+    }
+
+    func offer(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
+        guard !userIDs.isEmpty else { return }
+        try await connection.query(
+            """
+            INSERT INTO call_offers (call_id, tenant_id, user_id, state)
+            SELECT \(callID), \(tenantID), unnest(\(userIDs)::uuid[]), 'ringing'
+            """,
+            logger: logger
+        )
+    }
+
+    /// Moves `userID`'s offer (or, with nil, every offer) from `ringing` to `state`;
+    /// returns whose offers moved.
+    @discardableResult
+    func settleRingingOffers(
+        _ callID: UUID, tenantID: UUID, user userID: UUID? = nil, except: UUID? = nil, to state: CallOffer.State,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [UUID] {
+        let rows = try await connection.query(
+            """
+            UPDATE call_offers SET state = \(state.rawValue)
+            WHERE call_id = \(callID) AND tenant_id = \(tenantID) AND state = 'ringing'
+              AND (\(userID)::uuid IS NULL OR user_id = \(userID))
+              AND (\(except)::uuid IS NULL OR user_id <> \(except))
+            RETURNING user_id
+            """,
+            logger: logger
+        )
+        var users: [UUID] = []
+        for try await id in rows.decode(UUID.self) { users.append(id) }
+        return users
+    }
+
+    func update(_ call: Call, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE calls SET status = \(call.status.rawValue), callee_id = \(call.callee?.id), callee_type = \(call.callee?.type.rawValue),
+                   ring_deadline = \(call.ringDeadline), answered_at = \(call.answeredAt), ended_at = \(call.endedAt),
+                   duration_seconds = \(call.durationSeconds), end_reason = \(call.endReason), ended_by = \(call.endedBy)
+            WHERE id = \(call.id) AND tenant_id = \(call.tenantID)
+            """,
+            logger: logger
+        )
+    }
+
+    /// The call (locked for update when `lock`), with names and offers.
+    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Call? {
+        if lock {
+            let locked = try await connection.query(
+                "SELECT 1 FROM calls WHERE id = \(id) AND tenant_id = \(tenantID) FOR UPDATE", logger: logger
+            )
+            var found = false
+            for try await _ in locked { found = true }
+            guard found else { return nil }
+        }
+        return try await list(tenantID, ids: [id], on: connection, logger: logger).first
+    }
+
+    /// Calls by id, in the order given, with names and offers.
+    func list(_ tenantID: UUID, ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [Call] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT c.id, c.status, c.strategy, c.caller_id, caller.name, c.caller_type, c.callee_id, callee.name, c.callee_type,
+                   c.room, c.ring_deadline, c.created_at, c.answered_at, c.ended_at, c.duration_seconds, c.end_reason, c.ended_by
+            FROM calls c
+            JOIN users caller ON caller.id = c.caller_id AND caller.tenant_id = c.tenant_id
+            LEFT JOIN users callee ON callee.id = c.callee_id AND callee.tenant_id = c.tenant_id
+            WHERE c.tenant_id = \(tenantID) AND c.id = ANY (\(ids))
+            """,
+            logger: logger
+        )
+        var calls: [UUID: Call] = [:]
+        for try await row in rows.decode(
+            (
+                UUID, String, String, UUID, String, String, UUID?, String?, String?, String, Date?, Date, Date?, Date?, Int?,
+                String?, UUID?
+            ).self
+        ) {
+            let callee = row.6.map { CallParty(id: $0, name: row.7 ?? "", type: ParticipantType(rawValue: row.8 ?? "") ?? .staff) }
+            calls[row.0] = Call(
+                id: row.0, tenantID: tenantID, status: CallStatus(rawValue: row.1) ?? .ended,
+                strategy: CallStrategy(rawValue: row.2) ?? .direct,
+                caller: CallParty(id: row.3, name: row.4, type: ParticipantType(rawValue: row.5) ?? .staff),
+                callee: callee, room: row.9, ringDeadline: row.10, createdAt: row.11, answeredAt: row.12, endedAt: row.13,
+                durationSeconds: row.14, endReason: row.15, endedBy: row.16, offers: []
+            )
+        }
+        let offers = try await connection.query(
+            """
+            SELECT call_id, user_id, state, offered_at FROM call_offers
+            WHERE tenant_id = \(tenantID) AND call_id = ANY (\(ids)) ORDER BY offered_at, user_id
+            """,
+            logger: logger
+        )
+        for try await (callID, userID, state, offeredAt) in offers.decode((UUID, UUID, String, Date).self) {
+            calls[callID]?.offers.append(
+                CallOffer(userId: userID, state: CallOffer.State(rawValue: state) ?? .missed, offeredAt: offeredAt))
+        }
+        return ids.compactMap { calls[$0] }
+    }
+
+    /// The call this caller made with `key`, and the hash of the request that made it.
+    func find(
+        _ tenantID: UUID, caller: UUID, idempotencyKey key: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (id: UUID, requestHash: String?)? {
+        let rows = try await connection.query(
+            "SELECT id, request_hash FROM calls WHERE tenant_id = \(tenantID) AND caller_id = \(caller) AND idempotency_key = \(key)",
+            logger: logger
+        )
+        for try await (id, hash) in rows.decode((UUID, String?).self) { return (id, hash) }
+        return nil
+    }
+
+    /// Every active staff member with what routing needs to know.
+    func candidates(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [AgentCandidate] {
+        let rows = try await connection.query(
+            """
+            SELECT u.id, u.name, coalesce(p.status, 'available'),
+                   EXISTS (SELECT 1 FROM live_connections lc JOIN nodes n ON n.id = lc.node_id
+                           WHERE lc.tenant_id = u.tenant_id AND lc.user_id = u.id
+                             AND n.heartbeat_at > now() - make_interval(secs => \(nodeTimeoutSeconds))),
+                   EXISTS (SELECT 1 FROM call_offers o JOIN calls c ON c.id = o.call_id
+                           WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id AND o.state = 'ringing' AND c.status = 'ringing'),
+                   EXISTS (SELECT 1 FROM calls c WHERE c.tenant_id = u.tenant_id AND c.status = 'accepted'
+                             AND (c.caller_id = u.id OR c.callee_id = u.id)),
+                   (SELECT max(o.offered_at) FROM call_offers o WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id)
+            FROM users u
+            LEFT JOIN presence p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
+            WHERE u.tenant_id = \(tenantID) AND u.role IN ('owner', 'admin', 'agent') AND u.status = 'active'
+            ORDER BY u.name, u.id
+            """,
+            logger: logger
+        )
+        var candidates: [AgentCandidate] = []
+        for try await (id, name, status, connected, ringing, onCall, lastOffered) in rows.decode(
+            (UUID, String, String, Bool, Bool, Bool, Date?).self
+        ) {
+            candidates.append(
+                AgentCandidate(
+                    id: id, name: name, status: PresenceStatus(rawValue: status) ?? .available, connected: connected,
+                    ringing: ringing, onCall: onCall, lastOfferedAt: lastOffered
+                )
+            )
+        }
+        return candidates
+    }
+
+    /// Serialises routing decisions within one tenant (round robin must not hand two
+    /// calls to the same free agent).
+    func lockRouting(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext('calls:' || \(tenantID.uuidString)))", logger: logger)
+    }
+
+    /// One page of calls, newest first, filtered.
+    func page(
+        _ tenantID: UUID, filter: CallFilter, after cursor: (Date, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Call] {
+        let rows = try await connection.query(
+            """
+            SELECT c.id FROM calls c
+            WHERE c.tenant_id = \(tenantID)
+              AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
+              AND (\(filter.participant)::uuid IS NULL OR c.caller_id = \(filter.participant) OR c.callee_id = \(filter.participant))
+              AND (\(filter.onlyFor)::uuid IS NULL OR c.caller_id = \(filter.onlyFor) OR c.callee_id = \(filter.onlyFor)
+                   OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(filter.onlyFor)))
+              AND (\(filter.from)::timestamptz IS NULL OR c.created_at >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR c.created_at < \(filter.to))
+              AND (\(cursor?.0)::timestamptz IS NULL OR (c.created_at, c.id) < (\(cursor?.0), \(cursor?.1)))
+            ORDER BY c.created_at DESC, c.id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var ids: [UUID] = []
+        for try await id in rows.decode(UUID.self) { ids.append(id) }
+        return try await list(tenantID, ids: ids, on: connection, logger: logger)
+    }
+
+    /// Ringing calls past their deadline, across tenants, locked for this sweeper.
+    func dueRinging(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [(tenantID: UUID, id: UUID)] {
+        let rows = try await connection.query(
+            """
+            SELECT tenant_id, id FROM calls
+            WHERE status = 'ringing' AND ring_deadline <= now()
+            ORDER BY ring_deadline LIMIT \(limit)
+            FOR UPDATE SKIP LOCKED
+            """,
+            logger: logger
+        )
+        var due: [(UUID, UUID)] = []
+        for try await (tenantID, id) in rows.decode((UUID, UUID).self) { due.append((tenantID, id)) }
+        return due
+    }
+}
+
+/// `GET /v1/calls` filters.
+public struct CallFilter: Sendable {
+    public var status: CallStatus?
+    public var participant: UUID?
+    /// Restricts to calls this user made, took or was offered (customers see only theirs).
+    public var onlyFor: UUID?
+    public var from: Date?
+    public var to: Date?
+
+    public init(status: CallStatus? = nil, participant: UUID? = nil, onlyFor: UUID? = nil, from: Date? = nil, to: Date? = nil) {
+        self.status = status
+        self.participant = participant
+        self.onlyFor = onlyFor
+        self.from = from
+        self.to = to
+    }
+}

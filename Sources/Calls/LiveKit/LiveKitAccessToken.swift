@@ -1,0 +1,120 @@
+import Crypto
+import Foundation
+
+/// A LiveKit access token (PROVIDERS.md §3.1): an HS256 JWT signed with the API
+/// secret, `iss` = API key, `sub` = participant identity, and LiveKit's `name`,
+/// `metadata` and `video` grant claims.
+///
+/// Written by hand rather than through a JWT library so the claims keep LiveKit's
+/// names and order exactly, and the worked example in PROVIDERS.md reproduces byte
+/// for byte.
+public struct LiveKitAccessToken: Sendable, Equatable {
+    /// The `video` grant.
+    public struct VideoGrant: Sendable, Equatable {
+        public var room: String?
+        public var roomJoin: Bool?
+        public var roomCreate: Bool?
+        public var roomList: Bool?
+        public var roomAdmin: Bool?
+        public var canPublish: Bool?
+        public var canSubscribe: Bool?
+        public var canPublishData: Bool?
+
+        public init(
+            room: String? = nil, roomJoin: Bool? = nil, roomCreate: Bool? = nil, roomList: Bool? = nil, roomAdmin: Bool? = nil,
+            canPublish: Bool? = nil, canSubscribe: Bool? = nil, canPublishData: Bool? = nil
+        ) {
+            self.room = room
+            self.roomJoin = roomJoin
+            self.roomCreate = roomCreate
+            self.roomList = roomList
+            self.roomAdmin = roomAdmin
+            self.canPublish = canPublish
+            self.canSubscribe = canSubscribe
+            self.canPublishData = canPublishData
+        }
+
+        /// Join one room and publish and subscribe in it: what a call participant gets.
+        public static func join(_ room: String) -> VideoGrant {
+            VideoGrant(room: room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true)
+        }
+
+        var json: String {
+            var fields: [String] = []
+            if let room { fields.append("\"room\":\(jsonString(room))") }
+            let flags: [(String, Bool?)] = [
+                ("roomJoin", roomJoin), ("roomCreate", roomCreate), ("roomList", roomList), ("roomAdmin", roomAdmin),
+                ("canPublish", canPublish), ("canSubscribe", canSubscribe), ("canPublishData", canPublishData),
+            ]
+            for (name, value) in flags {
+                if let value { fields.append("\"\(name)\":\(value)") }
+            }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+    }
+
+    public var apiKey: String
+    public var identity: String?
+    public var name: String?
+    /// Free-form text the SFU passes to other participants (we put JSON in it).
+    public var metadata: String?
+    public var video: VideoGrant
+    public var notBefore: Date
+    public var expiresAt: Date
+
+    public init(
+        apiKey: String, identity: String?, name: String?, metadata: String?, video: VideoGrant, notBefore: Date, expiresAt: Date
+    ) {
+        self.apiKey = apiKey
+        self.identity = identity
+        self.name = name
+        self.metadata = metadata
+        self.video = video
+        self.notBefore = notBefore
+        self.expiresAt = expiresAt
+    }
+
+    /// The compact JSON payload, in LiveKit's claim order.
+    public var payloadJSON: String {
+        var fields = ["\"iss\":\(jsonString(apiKey))"]
+        if let identity { fields.append("\"sub\":\(jsonString(identity))") }
+        fields.append("\"nbf\":\(Int64(notBefore.timeIntervalSince1970))")
+        fields.append("\"exp\":\(Int64(expiresAt.timeIntervalSince1970))")
+        if let name { fields.append("\"name\":\(jsonString(name))") }
+        if let metadata { fields.append("\"metadata\":\(jsonString(metadata))") }
+        fields.append("\"video\":\(video.json)")
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// The signed token.
+    public func signed(secret: String) -> String {
+        let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
+        let payload = base64URL(Data(payloadJSON.utf8))
+        let input = header + "." + payload
+        let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return input + "." + base64URL(Data(signature))
+    }
+}
+
+func base64URL(_ data: Data) -> String {
+    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+        .replacingOccurrences(of: "=", with: "")
+}
+
+/// A JSON string literal, escaped the way Go's and JavaScript's encoders do for
+/// the characters that must be escaped.
+func jsonString(_ text: String) -> String {
+    var escaped = "\""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": escaped += "\\\""
+        case "\\": escaped += "\\\\"
+        case "\n": escaped += "\\n"
+        case "\r": escaped += "\\r"
+        case "\t": escaped += "\\t"
+        case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
+        default: escaped.unicodeScalars.append(scalar)
+        }
+    }
+    return escaped + "\""
+}
