@@ -57,6 +57,11 @@ public struct CallService: Sendable {
             try await validateCallee(target, actor: actor, on: connection, logger: logger)
             return (config, nil as Call?)
         }
+        // The earlier request was refused with nobody to ring (recorded as missed, no
+        // offers, room deleted): replay the refusal, not a 201 with a dead room.
+        if let earlier, earlier.status == .missed, earlier.endReason == "no-agents", earlier.offers.isEmpty {
+            throw CallError.noReachableAgent(callID: earlier.id)
+        }
         guard let livekit = config.livekit else { throw CallError.sfuNotConfigured }
         if let earlier {
             return (earlier, join(earlier, as: actor.party, role: "caller", credentials: livekit), true)

@@ -45,7 +45,12 @@ final class LiveKitStandIn: Sendable {
                     $0?.resume(); $0 = nil
                 }
             },
-            logger: Logger(label: "livekit-standin")
+            logger: {
+                // Its shutdown by cancellation logs an error; nothing here is worth reading.
+                var logger = Logger(label: "livekit-standin")
+                logger.logLevel = .critical
+                return logger
+            }()
         )
         return try await withThrowingTaskGroup(of: Void.self) { group in
             await withCheckedContinuation { continuation in
