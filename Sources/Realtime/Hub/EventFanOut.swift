@@ -30,6 +30,10 @@ public final class EventFanOut: Service, Sendable {
         var position: EventPosition?
         /// Event ids named by notifications and not yet read, with when they were named.
         var awaited: [Int64: ContinuousClock.Instant] = [:]
+        /// Ids delivered lately: a notification often arrives after the read that
+        /// already delivered its event, and must not count as awaited.
+        var recentlyDelivered: Set<Int64> = []
+        var recentOrder: [Int64] = []
         var readyWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -47,7 +51,9 @@ public final class EventFanOut: Service, Sendable {
     /// Called for each notification; `eventID` is what it carried.
     public func notified(eventID: Int64?) {
         if let eventID {
-            state.withLockedValue { $0.awaited[eventID] = .now }
+            state.withLockedValue { state in
+                if !state.recentlyDelivered.contains(eventID) { state.awaited[eventID] = .now }
+            }
         }
         wakeupContinuation.yield()
     }
@@ -120,9 +126,9 @@ public final class EventFanOut: Service, Sendable {
 
     private func hasAwaitedEvents() -> Bool {
         state.withLockedValue { state in
-            // Forget ids that never show up (a notification from a rolled-back retry
-            // cannot happen, but a pruned or foreign id must not keep us spinning).
-            let cutoff = ContinuousClock.now - .seconds(10)
+            // Forget ids that do not show up soon: a long transaction elsewhere is
+            // holding the horizon, and the safety poll covers that case.
+            let cutoff = ContinuousClock.now - .seconds(2)
             state.awaited = state.awaited.filter { $0.value > cutoff }
             return !state.awaited.isEmpty
         }
@@ -141,7 +147,16 @@ public final class EventFanOut: Service, Sendable {
         }
         state.withLockedValue { state in
             state.position = last.position
-            for event in events { state.awaited[event.position.eventID] = nil }
+            for event in events {
+                let id = event.position.eventID
+                state.awaited[id] = nil
+                if state.recentlyDelivered.insert(id).inserted { state.recentOrder.append(id) }
+            }
+            if state.recentOrder.count > 8192 {
+                let dropped = state.recentOrder.count - 4096
+                for id in state.recentOrder.prefix(dropped) { state.recentlyDelivered.remove(id) }
+                state.recentOrder.removeFirst(dropped)
+            }
         }
         eventsRead.increment(by: events.count)
         deliveries.increment(by: delivered)
