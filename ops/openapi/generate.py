@@ -435,7 +435,8 @@ P_ID_CALL = {
 H_IDEMPOTENCY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
     "description": "Makes a retry safe: the same key with the same body answers the call it made (with `Idempotent-Replayed: true`); "
-                   "with a different body, 422 `idempotency-key-reused`. 1–200 visible ASCII characters.",
+                   "with a different body, 422 `idempotency-key-reused`; a retry of a request refused with 409 `no-agent-available` "
+                   "answers the same 409 naming the same missed call. 1–200 visible ASCII characters.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 200},
 }
 D404_CALL = "Not found (`not-found`): no such call in the tenant, or not one this user takes part in (or was offered)."

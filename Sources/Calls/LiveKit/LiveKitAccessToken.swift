@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Realtime
 
 /// A LiveKit access token (PROVIDERS.md §3.1): an HS256 JWT signed with the API
 /// secret, `iss` = API key, `sub` = participant identity, and LiveKit's `name`,
@@ -41,7 +42,7 @@ public struct LiveKitAccessToken: Sendable, Equatable {
 
         var json: String {
             var fields: [String] = []
-            if let room { fields.append("\"room\":\(jsonString(room))") }
+            if let room { fields.append("\"room\":\(JSONText.quoted(room))") }
             let flags: [(String, Bool?)] = [
                 ("roomJoin", roomJoin), ("roomCreate", roomCreate), ("roomList", roomList), ("roomAdmin", roomAdmin),
                 ("canPublish", canPublish), ("canSubscribe", canSubscribe), ("canPublishData", canPublishData),
@@ -76,12 +77,12 @@ public struct LiveKitAccessToken: Sendable, Equatable {
 
     /// The compact JSON payload, in LiveKit's claim order.
     public var payloadJSON: String {
-        var fields = ["\"iss\":\(jsonString(apiKey))"]
-        if let identity { fields.append("\"sub\":\(jsonString(identity))") }
+        var fields = ["\"iss\":\(JSONText.quoted(apiKey))"]
+        if let identity { fields.append("\"sub\":\(JSONText.quoted(identity))") }
         fields.append("\"nbf\":\(Int64(notBefore.timeIntervalSince1970))")
         fields.append("\"exp\":\(Int64(expiresAt.timeIntervalSince1970))")
-        if let name { fields.append("\"name\":\(jsonString(name))") }
-        if let metadata { fields.append("\"metadata\":\(jsonString(metadata))") }
+        if let name { fields.append("\"name\":\(JSONText.quoted(name))") }
+        if let metadata { fields.append("\"metadata\":\(JSONText.quoted(metadata))") }
         fields.append("\"video\":\(video.json)")
         return "{" + fields.joined(separator: ",") + "}"
     }
@@ -99,22 +100,4 @@ public struct LiveKitAccessToken: Sendable, Equatable {
 func base64URL(_ data: Data) -> String {
     data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
         .replacingOccurrences(of: "=", with: "")
-}
-
-/// A JSON string literal, escaped the way Go's and JavaScript's encoders do for
-/// the characters that must be escaped.
-func jsonString(_ text: String) -> String {
-    var escaped = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": escaped += "\\\""
-        case "\\": escaped += "\\\\"
-        case "\n": escaped += "\\n"
-        case "\r": escaped += "\\r"
-        case "\t": escaped += "\\t"
-        case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-        default: escaped.unicodeScalars.append(scalar)
-        }
-    }
-    return escaped + "\""
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import Realtime
 
 /// LiveKit's RoomService over Twirp (PROVIDERS.md §3.2): every method is a JSON POST
 /// to `{host}/twirp/livekit.RoomService/{Method}` with a fresh 10-minute token
@@ -22,7 +23,8 @@ public struct RoomServiceClient: Sendable {
     /// participant leaves (or after creation if nobody joins).
     public func createRoom(_ room: String, emptyTimeout: Int, maxParticipants: Int, logger: Logger) async throws {
         _ = try await call(
-            "CreateRoom", body: "{\"name\":\(jsonString(room)),\"empty_timeout\":\(emptyTimeout),\"max_participants\":\(maxParticipants)}",
+            "CreateRoom",
+            body: "{\"name\":\(JSONText.quoted(room)),\"empty_timeout\":\(emptyTimeout),\"max_participants\":\(maxParticipants)}",
             grant: .init(roomCreate: true), logger: logger
         )
     }
@@ -30,7 +32,7 @@ public struct RoomServiceClient: Sendable {
     /// Deletes `room`, disconnecting everyone in it. A room that is already gone is fine.
     public func deleteRoom(_ room: String, logger: Logger) async throws {
         do {
-            _ = try await call("DeleteRoom", body: "{\"room\":\(jsonString(room))}", grant: .init(roomCreate: true), logger: logger)
+            _ = try await call("DeleteRoom", body: "{\"room\":\(JSONText.quoted(room))}", grant: .init(roomCreate: true), logger: logger)
         } catch let error as LiveKitError where error.twirpCode == "not_found" {
             return
         }

@@ -17,33 +17,17 @@ public struct EncodedEvent: Sendable {
     /// The `resync` event a client gets first when it resumes from an id older than
     /// retention: whatever it holds may be stale and should be reloaded over REST.
     public static func resync(after lastEventID: String, horizon: EventPosition) -> EncodedEvent {
-        let data = "{\"lastEventId\":\(jsonString(lastEventID)),\"reason\":\"events after lastEventId are no longer retained\"}"
+        let data = "{\"lastEventId\":\(JSONText.quoted(lastEventID)),\"reason\":\"events after lastEventId are no longer retained\"}"
         return EncodedEvent(id: horizon.description, position: horizon, type: "resync", occurredAt: Date(), data: data)
     }
 
     init(id: String, position: EventPosition, type: String, occurredAt: Date, data: String) {
         self.position = position
         let envelope =
-            "{\"id\":\"\(id)\",\"type\":\(Self.jsonString(type)),\"occurredAt\":\"\(Self.timestamp(occurredAt))\",\"data\":\(data)}"
+            "{\"id\":\"\(id)\",\"type\":\(JSONText.quoted(type)),\"occurredAt\":\"\(Self.timestamp(occurredAt))\",\"data\":\(data)}"
         self.json = ByteBuffer(string: envelope)
         // The envelope is one line: JSON text from jsonb and our encoder has no raw newlines.
         self.serverSentEvent = ByteBuffer(string: "id: \(id)\nevent: \(type)\ndata: \(envelope)\n\n")
-    }
-
-    static func jsonString(_ text: String) -> String {
-        var escaped = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": escaped += "\\\""
-            case "\\": escaped += "\\\\"
-            case "\n": escaped += "\\n"
-            case "\r": escaped += "\\r"
-            case "\t": escaped += "\\t"
-            case _ where scalar.value < 0x20: escaped += String(format: "\\u%04x", scalar.value)
-            default: escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped + "\""
     }
 
     static func timestamp(_ date: Date) -> String {
