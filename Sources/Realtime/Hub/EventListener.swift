@@ -59,14 +59,20 @@ public struct EventListener: Service, CustomStringConvertible {
             logger: logger
         )
         defer { Task { try? await connection.close() } }
-        try await connection.listen(on: EventOutbox.channel) { notifications in
-            onListening()
-            logger.debug("listening for events", metadata: ["channel": "\(EventOutbox.channel)"])
-            // Events committed while no connection listened are read now.
-            fanOut.wake()
-            for try await notification in notifications {
-                fanOut.notified(eventID: Int64(notification.payload))
+        // Waiting for a notification does not end on cancellation (graceful
+        // shutdown on an idle node hung here); closing the connection ends it.
+        try await withTaskCancellationHandler {
+            try await connection.listen(on: EventOutbox.channel) { notifications in
+                onListening()
+                logger.debug("listening for events", metadata: ["channel": "\(EventOutbox.channel)"])
+                // Events committed while no connection listened are read now.
+                fanOut.wake()
+                for try await notification in notifications {
+                    fanOut.notified(eventID: Int64(notification.payload))
+                }
             }
+        } onCancel: {
+            Task { try? await connection.close() }
         }
         throw ListenerEnded()
     }
