@@ -392,16 +392,20 @@ REALTIME_401 = ("Authentication required (`unauthenticated`): no access token in
                 "is invalid or expired, or its session has ended, or the user is disabled or the tenant suspended.")
 CLOSE_CODES = (
     "Close codes: 1000 normal; 1001 server restarting, reconnect (any node) with the last id; 1009 a client message "
-    "over 64 KiB (do not resend it); 4000 too slow (the 1000-event / 1 MiB queue overflowed), reconnect with the last "
-    "id; 4001 access token expired or role changed, refresh the token then reconnect with the last id; 4003 session "
-    "revoked, user disabled or tenant suspended, do not reconnect; 4029 too many connections for this user, do not "
-    "reconnect automatically."
+    "over 64 KiB (do not resend it); 1011 refused at connect by a server error, reconnect later; 4000 too slow (the "
+    "1000-event / 1 MiB queue overflowed), reconnect with the last id; 4001 access token expired (or missing or "
+    "invalid at connect) or role changed, refresh the token then reconnect with the last id; 4003 session revoked, "
+    "user disabled or tenant suspended, do not reconnect; 4029 too many connections for this user, do not reconnect "
+    "automatically; 4422 refused at connect because `lastEventId` is not an event id, reconnect without it."
 )
 paths["/v1/realtime"] = {"get": op(
     "openRealtimeWebSocket", "Real-time events over WebSocket", "Real-time", TENANT_SEC,
     {
         "101": {"description": "Switched to the WebSocket protocol. Each event arrives as one text frame holding an "
-                               "`Event` envelope. " + CLOSE_CODES,
+                               "`Event` envelope. A refused upgrade (bad token, bad `lastEventId`, too many "
+                               "connections) is also switched, then closed at once with 4001, 4422, 4029 or 1011 "
+                               "before any event: browsers cannot read a failed handshake's status. The problems "
+                               "below answer a plain GET. " + CLOSE_CODES,
                 "headers": {"X-Request-Id": hdr("X-Request-Id")}},
         "426": problem("426", "Upgrade required (`upgrade-required`): the request was authenticated but is not a "
                               "WebSocket upgrade; open it as a WebSocket or use `/v1/realtime/sse`."),

@@ -7,6 +7,9 @@ public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext
     public var coreContext: CoreRequestContextStorage
     public var identity: Principal?
     public let remoteAddress: SocketAddress?
+    /// The client's connection: a streaming response (SSE) watches it to notice a
+    /// client that went away without waiting for its next write to fail.
+    let channel: any Channel
     let facts = RequestFacts()
 
     /// Bodies past this size are refused with 413 (1 MiB).
@@ -17,6 +20,7 @@ public struct AppRequestContext: AuthRequestContext, RemoteAddressRequestContext
         self.coreContext = .init(source: source)
         self.identity = nil
         self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
     }
 
     /// The client's IP address, for rate limiting.

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 import Realtime
 
 /// Admits a real-time client: the access token from `Authorization: Bearer` or, for
@@ -18,10 +19,13 @@ struct RealtimeAuthenticator: Sendable {
         let expiresAt: Date
         let resumeAfter: EventPosition?
 
-        func connection(_ transport: RealtimeConnection.Transport) -> RealtimeConnection {
+        /// The hub's view of the client; `channel` is its socket, closed outright
+        /// when a write stays stuck after the connection was closed.
+        func connection(_ transport: RealtimeConnection.Transport, channel: any Channel) -> RealtimeConnection {
             RealtimeConnection(
                 tenantID: principal.tenantID, userID: principal.userID, role: principal.role,
-                sessionID: principal.sessionID, expiresAt: expiresAt, transport: transport
+                sessionID: principal.sessionID, expiresAt: expiresAt, transport: transport,
+                abort: { channel.close(promise: nil) }
             )
         }
     }

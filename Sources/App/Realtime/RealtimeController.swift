@@ -15,9 +15,12 @@ import ServiceLifecycle
 /// - `GET /v1/realtime/sse`: Server-Sent Events, one `id:`/`event:`/`data:` message per
 ///   event, a comment line every 20 s, and a final `close` event when the server ends it.
 ///
-/// Both admit a client through `RealtimeAuthenticator` and hand it to the hub. A
-/// refused WebSocket upgrade falls through to the API router, which answers the same
-/// admission with its problem (401, 400, 429) or, for a plain GET, 426.
+/// Both admit a client through `RealtimeAuthenticator` and hand it to the hub. SSE
+/// answers a refusal with its problem (401, 422, 429). A WebSocket is upgraded first
+/// and then closed with a code saying why (4001, 4422, 4029, 1011): browsers can read a
+/// close code but not the status of a failed handshake, and the WebSocket library
+/// answers every refused upgrade with a bare 400. A plain GET of the WebSocket URL
+/// answers 426.
 struct RealtimeController: Sendable {
     let admission: RealtimeAuthenticator
     let hub: RealtimeHub
@@ -30,16 +33,17 @@ struct RealtimeController: Sendable {
     }
 
     func addUpgradeRoute(to router: Router<WebSocketUpgradeContext>) {
-        router.ws("v1/realtime") { request, context in
-            // Refusals fall through to `notUpgraded`, which renders the problem.
-            guard (try? await admission.admit(request, logger: context.logger)) != nil else { return .dontUpgrade }
-            return .upgrade([:])
+        router.ws("v1/realtime") { _, _ in
+            .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
-            try await serveWebSocket(inbound: inbound, outbound: outbound, request: context.request, logger: context.logger)
+            try await serveWebSocket(
+                inbound: inbound, outbound: outbound, request: context.request,
+                channel: context.requestContext.channel, logger: context.logger
+            )
         }
     }
 
-    /// A plain GET (or an upgrade the admission refused): the problem, or 426.
+    /// A plain GET: the admission's problem, or 426.
     func notUpgraded(_ request: Request, context: AppRequestContext) async throws -> Response {
         _ = try await admission.admit(request, logger: context.logger)
         throw AppError(
@@ -53,8 +57,11 @@ struct RealtimeController: Sendable {
         let admitted = try await admission.admit(request, logger: context.logger)
         let hub = self.hub
         let logger = context.logger
+        let channel = context.channel
         let body = ResponseBody { writer in
-            let connection = admitted.connection(.serverSentEvents)
+            let connection = admitted.connection(.serverSentEvents, channel: channel)
+            // A client that goes away is noticed at once, not at the next write.
+            channel.closeFuture.whenComplete { _ in connection.queue.close(.clientLeft) }
             // Tell the browser how soon to retry, and flush the headers now.
             try await writer.write(ByteBuffer(string: "retry: 2000\n: connected\n\n"))
             let reason = try await withGracefulShutdownHandler {
@@ -87,13 +94,18 @@ struct RealtimeController: Sendable {
     }
 
     private func serveWebSocket(
-        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, logger: Logger
+        inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, request: Request, channel: any Channel,
+        logger: Logger
     ) async throws {
-        guard let admitted = try? await admission.admit(request, logger: logger) else {
-            try await outbound.close(.unknown(CloseReason.sessionEnded.code), reason: CloseReason.sessionEnded.reason)
+        let admitted: RealtimeAuthenticator.Admission
+        do {
+            admitted = try await admission.admit(request, logger: logger)
+        } catch {
+            let reason = Self.refusal(error)
+            try? await outbound.close(.unknown(reason.code), reason: reason.reason)
             return
         }
-        let connection = admitted.connection(.webSocket)
+        let connection = admitted.connection(.webSocket, channel: channel)
         let hub = self.hub
         let reason: CloseReason? = try await withThrowingTaskGroup(of: CloseReason?.self) { group in
             // Reading keeps pings, pongs and the close handshake going; content is ignored.
@@ -128,6 +140,16 @@ struct RealtimeController: Sendable {
         }
         if let reason, reason != .clientLeft {
             try? await outbound.close(.unknown(reason.code), reason: reason.reason)
+        }
+    }
+
+    /// The close code for a refused WebSocket: what the admission's problem says.
+    static func refusal(_ error: any Error) -> CloseReason {
+        switch (error as? AppError)?.status {
+        case .unauthorized: .notAuthenticated
+        case .unprocessableContent: .invalidLastEventID
+        case .tooManyRequests: .tooManyConnections
+        default: .serverError
         }
     }
 }

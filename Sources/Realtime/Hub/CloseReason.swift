@@ -10,6 +10,14 @@ public enum CloseReason: Sendable, Equatable {
     case slowConsumer
     /// The access token expired: refresh it, then reconnect with the last event id.
     case tokenExpired
+    /// Refused at connect: the access token is missing, malformed, forged, expired or
+    /// of an ended session. Refresh it (or sign in again), then reconnect.
+    case notAuthenticated
+    /// Refused at connect: `lastEventId` is not an event id this server issues.
+    /// Reconnect without it (and reload state over REST).
+    case invalidLastEventID
+    /// Refused at connect by an unexpected server error; reconnect later.
+    case serverError
     /// The session was revoked, the user disabled, the tenant suspended or the role
     /// changed: do not reconnect with this session.
     case sessionEnded
@@ -25,10 +33,12 @@ public enum CloseReason: Sendable, Equatable {
         case .clientLeft: 1000
         case .serverRestarting: 1001
         case .messageTooBig: 1009
+        case .serverError: 1011
         case .slowConsumer: 4000
-        case .tokenExpired: 4001
+        case .tokenExpired, .notAuthenticated: 4001
         case .sessionEnded: 4003
         case .tooManyConnections: 4029
+        case .invalidLastEventID: 4422
         }
     }
 
@@ -41,13 +51,16 @@ public enum CloseReason: Sendable, Equatable {
         case .tokenExpired: "access token expired, refresh and reconnect"
         case .sessionEnded: "session ended, do not reconnect"
         case .tooManyConnections: "too many connections for this user"
+        case .notAuthenticated: "no valid access token, refresh and reconnect"
+        case .invalidLastEventID: "lastEventId is not an event id, reconnect without it"
+        case .serverError: "server error, reconnect later"
         }
     }
 
     public var clientShouldReconnect: Bool {
         switch self {
-        case .serverRestarting, .slowConsumer, .tokenExpired: true
-        case .sessionEnded, .tooManyConnections, .messageTooBig, .clientLeft: false
+        case .serverRestarting, .slowConsumer, .tokenExpired, .notAuthenticated, .serverError: true
+        case .sessionEnded, .tooManyConnections, .messageTooBig, .clientLeft, .invalidLastEventID: false
         }
     }
 }

@@ -24,6 +24,7 @@ public final class OutboundQueue: Sendable {
         var heartbeatDue = false
         var closeReason: CloseReason?
         var waiter: CheckedContinuation<OutboundItem, Never>?
+        var closeWatchers: [CheckedContinuation<CloseReason, Never>] = []
     }
 
     public init(maximumEvents: Int = 1000, maximumBytes: Int = 1 << 20) {
@@ -34,28 +35,31 @@ public final class OutboundQueue: Sendable {
     /// Adds `event`; false when the queue is (or just became) closed.
     @discardableResult
     public func push(_ event: EncodedEvent) -> Bool {
-        let (waiter, item): (CheckedContinuation<OutboundItem, Never>?, OutboundItem?) = state.withLockedValue { state in
-            guard state.closeReason == nil else { return (nil, nil) }
+        enum Outcome { case handed(CheckedContinuation<OutboundItem, Never>), queued, overflowed, closed }
+        let outcome: Outcome = state.withLockedValue { state in
+            guard state.closeReason == nil else { return .closed }
             if let waiter = state.waiter {
                 state.waiter = nil
-                return (waiter, .events([event]))
+                return .handed(waiter)
             }
             let size = event.json.readableBytes
-            if state.events.count + 1 > maximumEvents || state.bytes + size > maximumBytes {
-                state.events = []
-                state.bytes = 0
-                state.closeReason = .slowConsumer
-                return (nil, nil)
-            }
+            if state.events.count + 1 > maximumEvents || state.bytes + size > maximumBytes { return .overflowed }
             state.events.append(event)
             state.bytes += size
-            return (nil, nil)
+            return .queued
         }
-        if let waiter, let item {
-            waiter.resume(returning: item)
+        switch outcome {
+        case .handed(let waiter):
+            waiter.resume(returning: .events([event]))
             return true
+        case .queued:
+            return true
+        case .overflowed:
+            close(.slowConsumer)
+            return false
+        case .closed:
+            return false
         }
-        return state.withLockedValue { $0.closeReason == nil }
     }
 
     /// Asks the writer to send a heartbeat if it is idle.
@@ -74,15 +78,32 @@ public final class OutboundQueue: Sendable {
 
     /// Ends the connection with `reason` (the first reason wins).
     public func close(_ reason: CloseReason) {
-        let waiter = state.withLockedValue { state -> CheckedContinuation<OutboundItem, Never>? in
-            guard state.closeReason == nil else { return nil }
+        let (waiter, watchers) = state.withLockedValue { state -> (CheckedContinuation<OutboundItem, Never>?, [CheckedContinuation<CloseReason, Never>]) in
+            guard state.closeReason == nil else { return (nil, []) }
             state.closeReason = reason
             state.events = []
             state.bytes = 0
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.closeWatchers = []
+            }
+            return (state.waiter, state.closeWatchers)
         }
         waiter?.resume(returning: .close(reason))
+        for watcher in watchers { watcher.resume(returning: reason) }
+    }
+
+    /// Waits until the queue closes, also while the writer is stuck in a write to a
+    /// client that stopped reading (the transport then cancels that write).
+    public func closed() async -> CloseReason {
+        await withCheckedContinuation { continuation in
+            let reason = state.withLockedValue { state -> CloseReason? in
+                if let reason = state.closeReason { return reason }
+                state.closeWatchers.append(continuation)
+                return nil
+            }
+            if let reason { continuation.resume(returning: reason) }
+        }
     }
 
     public var closeReason: CloseReason? { state.withLockedValue { $0.closeReason } }

@@ -14,10 +14,13 @@ public final class RealtimeConnection: Sendable, Hashable {
     public let expiresAt: Date
     public let transport: Transport
     public let queue: OutboundQueue
+    /// Drops the client's socket outright: for a writer stuck on a client that
+    /// stopped reading, which no close frame or event can reach any more.
+    public let abort: @Sendable () -> Void
 
     public init(
         tenantID: UUID, userID: UUID, role: Role, sessionID: UUID, expiresAt: Date, transport: Transport,
-        queue: OutboundQueue = OutboundQueue()
+        queue: OutboundQueue = OutboundQueue(), abort: @escaping @Sendable () -> Void = {}
     ) {
         self.tenantID = tenantID
         self.userID = userID
@@ -26,6 +29,7 @@ public final class RealtimeConnection: Sendable, Hashable {
         self.expiresAt = expiresAt
         self.transport = transport
         self.queue = queue
+        self.abort = abort
     }
 
     /// Whether this connection's user hears events for `audience`.

@@ -16,6 +16,9 @@ public final class RealtimeHub: Sendable {
     let guardian: ConnectionGuard
     let logger: Logger
     let replayPageSize = 500
+    /// How long a closed connection's stuck write may wait for its client to read
+    /// again (and so get its close frame or event) before the socket is dropped.
+    let stuckWriteGrace: Duration = .seconds(10)
 
     public init(database: Database, url: DatabaseURL, settings: RealtimeSettings, logger: Logger) {
         let connections = LocalConnections(maximumPerUser: settings.maximumConnectionsPerUser)
@@ -62,6 +65,30 @@ public final class RealtimeHub: Sendable {
             }
         }
 
+        // Once the connection is closed (for whatever reason), its slot is freed at
+        // once, even while a write to a client that stopped reading is stuck; a write
+        // still stuck `stuckWriteGrace` later has its socket dropped.
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            let (connections, grace) = (self.connections, stuckWriteGrace)
+            group.addTask {
+                _ = await connection.queue.closed()
+                connections.remove(connection)
+                guard (try? await Task.sleep(for: grace)) != nil else { return }
+                connection.abort()
+            }
+            defer {
+                connection.queue.close(.clientLeft)
+                group.cancelAll()
+            }
+            return try await deliver(to: connection, resumeAfter: resumeAfter, logger: logger, send: send)
+        }
+    }
+
+    /// Replays, then sends live events until the queue closes; returns why it closed.
+    private func deliver(
+        to connection: RealtimeConnection, resumeAfter: EventPosition?, logger: Logger,
+        send: (OutboundItem) async throws -> Void
+    ) async throws -> CloseReason {
         var sent = EventPosition.start
         if let resumeAfter {
             sent = try await replay(connection, after: resumeAfter, logger: logger, send: send)
@@ -95,8 +122,11 @@ public final class RealtimeHub: Sendable {
                 after: cursor, limit: replayPageSize, logger: logger
             )
             guard retained || cursor != position else {
-                // Nothing was replayed, so every queued live event goes out after it.
-                let horizon = fanOut.position ?? .start
+                // Nothing was replayed, so every queued live event goes out after it. Its id
+                // is this tenant's newest event the fan-out has passed (not the fan-out's
+                // own position, which may be another tenant's): resuming from it works.
+                let horizon = try await reader.newestPosition(
+                    connection.tenantID, atOrBefore: fanOut.position ?? .start, logger: logger)
                 try await send(.events([EncodedEvent.resync(after: position.description, horizon: horizon)]))
                 return .start
             }

@@ -56,10 +56,34 @@ public struct OutboxReader: Sendable {
         }
     }
 
+    /// The newest of one tenant's events at or before `horizon` (`.start` when it has
+    /// none): the id a `resync` hands that tenant's client, one its replay knows.
+    public func newestPosition(
+        _ tenantID: UUID, atOrBefore horizon: EventPosition, logger: Logger
+    ) async throws -> EventPosition {
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT txid::text AS txid_text, id FROM events
+                WHERE tenant_id = \(tenantID)
+                  AND (txid, id) <= (\(String(horizon.transactionID))::xid8, \(horizon.eventID))
+                ORDER BY events.txid DESC, events.id DESC LIMIT 1
+                """,
+                logger: logger
+            )
+            for try await (txid, id) in rows.decode((String, Int64).self) {
+                return EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id)
+            }
+            return .start
+        }
+    }
+
     /// What a resuming client missed: `user`'s events after `position`, in order,
     /// up to `limit`. `retained` is false when `position` names no event the table
     /// still holds for this tenant (pruned by retention, or never ours): the client
-    /// then gets a `resync` instead of a replay.
+    /// then gets a `resync` instead of a replay. `.start` ("0-0", what a `resync` hands
+    /// a tenant without events) always counts as retained: it asks for everything the
+    /// table still holds.
     public func replay(
         _ tenantID: UUID, userID: UUID, role: Role, after position: EventPosition, limit: Int, logger: Logger
     ) async throws -> (events: [OutboxEvent], retained: Bool) {
@@ -72,8 +96,8 @@ public struct OutboxReader: Sendable {
                 """,
                 logger: logger
             )
-            var retained = false
-            for try await exists in check.decode(Bool.self) { retained = exists }
+            var retained = position == .start
+            for try await exists in check.decode(Bool.self) { retained = retained || exists }
             let rows = try await connection.query(
                 """
                 SELECT txid::text AS txid_text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
