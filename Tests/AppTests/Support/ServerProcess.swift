@@ -42,11 +42,16 @@ final class SwitchboardProcess: Sendable {
     /// Everything printed so far on stdout and stderr.
     var printed: String { output.text.withLock { $0 } }
 
-    /// Waits for exit (up to `timeout`) and returns the exit status, or nil on timeout.
+    /// Waits for exit (up to `timeout`) and returns the exit status, or nil on timeout
+    /// (then `printed` ends with the process's thread stacks, to show where it hangs).
     func waitForExit(timeout: Duration = .seconds(60)) async throws -> Int32? {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
-            if ContinuousClock.now > deadline { return nil }
+            if ContinuousClock.now > deadline {
+                let stacks = threadStacks()
+                output.text.withLock { $0 += "\n--- still running after \(timeout); thread stacks ---\n" + stacks }
+                return nil
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
         try await Task.sleep(for: .milliseconds(100))  // let the pipe drain
@@ -62,6 +67,31 @@ final class SwitchboardProcess: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         return false
+    }
+
+    /// Every thread's stack, from lldb or gdb (whichever is installed).
+    func threadStacks() -> String {
+        let pid = String(process.processIdentifier)
+        let debuggers: [(String, [String])] = [
+            ("lldb", ["--batch", "-p", pid, "-o", "thread backtrace all", "-o", "detach"]),
+            ("gdb", ["-batch", "-p", pid, "-ex", "thread apply all bt"]),
+        ]
+        for (name, arguments) in debuggers {
+            guard let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+                .map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+            else { continue }
+            let debugger = Process()
+            debugger.executableURL = URL(fileURLWithPath: path)
+            debugger.arguments = arguments
+            let pipe = Pipe()
+            debugger.standardOutput = pipe
+            debugger.standardError = pipe
+            guard (try? debugger.run()) != nil else { continue }
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            debugger.waitUntilExit()
+            return String(decoding: data, as: UTF8.self)
+        }
+        return "(no lldb or gdb to show them)"
     }
 
     func signal(_ signal: Int32) {
