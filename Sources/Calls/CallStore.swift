@@ -148,7 +148,9 @@ struct CallStore: Sendable {
                            WHERE lc.tenant_id = u.tenant_id AND lc.user_id = u.id
                              AND n.heartbeat_at > now() - make_interval(secs => \(nodeTimeoutSeconds))),
                    EXISTS (SELECT 1 FROM call_offers o JOIN calls c ON c.id = o.call_id
-                           WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id AND o.state = 'ringing' AND c.status = 'ringing'),
+                           WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id AND o.state = 'ringing' AND c.status = 'ringing')
+                   OR EXISTS (SELECT 1 FROM calls c  -- an agent whose own outgoing call is ringing
+                              WHERE c.tenant_id = u.tenant_id AND c.caller_id = u.id AND c.status = 'ringing'),
                    EXISTS (SELECT 1 FROM calls c WHERE c.tenant_id = u.tenant_id AND c.status = 'accepted'
                              AND (c.caller_id = u.id OR c.callee_id = u.id)),
                    (SELECT max(o.offered_at) FROM call_offers o WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id)
@@ -188,7 +190,8 @@ struct CallStore: Sendable {
             SELECT c.id FROM calls c
             WHERE c.tenant_id = \(tenantID)
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
-              AND (\(filter.participant)::uuid IS NULL OR c.caller_id = \(filter.participant) OR c.callee_id = \(filter.participant))
+              AND (\(filter.participant)::uuid IS NULL OR c.caller_id = \(filter.participant) OR c.callee_id = \(filter.participant)
+                   OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(filter.participant)))
               AND (\(filter.onlyFor)::uuid IS NULL OR c.caller_id = \(filter.onlyFor) OR c.callee_id = \(filter.onlyFor)
                    OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(filter.onlyFor)))
               AND (\(filter.from)::timestamptz IS NULL OR c.created_at >= \(filter.from))
@@ -224,6 +227,7 @@ struct CallStore: Sendable {
 /// `GET /v1/calls` filters.
 public struct CallFilter: Sendable {
     public var status: CallStatus?
+    /// Calls this user made, took or was rung for (an agent's missed calls too).
     public var participant: UUID?
     /// Restricts to calls this user made, took or was offered (customers see only theirs).
     public var onlyFor: UUID?

@@ -101,10 +101,14 @@ struct CallTransitions: Sendable {
     func end(
         _ call: Call, by userID: UUID, settings: CallSettings, on connection: PostgresConnection, logger: Logger
     ) async throws -> Call {
-        guard call.isParticipant(userID) else { throw CallError.notFound }
+        // Everyone the call rang answers alike while it rings (409: decline or cancel
+        // instead); once someone else took it, the others are not in it (404).
+        let rung = call.offers.contains { $0.userId == userID }
+        guard call.isParticipant(userID) || rung else { throw CallError.notFound }
         guard call.status == .accepted else {
             throw CallError.conflict("Only an accepted call can be ended; this one is \(call.status.rawValue).")
         }
+        guard call.isParticipant(userID) else { throw CallError.notFound }
         var call = call
         let now = Date()
         call.status = .ended

@@ -208,6 +208,37 @@ struct CallsTests {
         }
     }
 
+    @Test("an agent whose own outgoing call is ringing is not rung for another call")
+    func ringingCallerIsNotRung() async throws {
+        try await Self.withCalls { app, _, api in
+            let tenant = try await Self.seed(app.database, slug: "dialling", agents: ["Ada Dialer", "Bo Free"], customers: 2)
+            let (dialer, free) = (tenant.agents[0], tenant.agents[1])
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            let dialerToken = try await api.login(tenant, dialer)
+            let dialerLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: dialerToken)
+            let freeLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: try await api.login(tenant, free))
+            try await api.waitUntilAvailable([dialer.id, free.id], staffToken: ownerToken)
+
+            // The dialer's call to the first customer rings (nobody answers yet).
+            let outgoing = try await api.send(.POST, "/v1/calls", token: dialerToken, json: #"{"customerId":"\#(tenant.customers[0].id)"}"#)
+            try #require(outgoing.status == 201, "POST /v1/calls: \(outgoing.status) \(outgoing.body)")
+
+            // The second customer rings everyone: only the free agent.
+            let customerToken = try await api.login(tenant, tenant.customers[1])
+            let incoming = try await api.send(.POST, "/v1/calls", token: customerToken, json: #"{"strategy":"ring-all"}"#)
+            try #require(incoming.status == 201, "POST /v1/calls: \(incoming.status) \(incoming.body)")
+            let incomingID = try #require(incoming.json["id"] as? String)
+            let offered = try await api.send(.GET, "/v1/calls/\(incomingID)", token: ownerToken)
+            let rung = ((offered.json["offers"] as? [[String: Any]]) ?? []).compactMap { Self.uuid($0["userId"]) }
+            #expect(rung == [free.id], "rung: \(rung.map(tenant.name))")
+            #expect(await Self.event(freeLive, "call.ringing", call: incomingID) != nil)
+            #expect(!dialerLive.events.contains { Self.matches($0, "call.ringing", call: incomingID) })
+
+            await dialerLive.close()
+            await freeLive.close()
+        }
+    }
+
     // MARK: - Ring-all
 
     @Test("ring-all to 20 agents: 20 concurrent accepts, exactly one wins, the other 19 are answered elsewhere")
@@ -655,6 +686,7 @@ struct CallsTests {
             #expect(try await ids("?status=ended", token: ownerToken).isEmpty)
             #expect(try await ids("?participant=\(tenant.customers[0].id)", token: ownerToken).count == 4)
             #expect(try await ids("?participant=\(tenant.customers[1].id)", token: ownerToken) == [ringingID])
+            #expect(try await ids("?participant=\(agent.id)", token: ownerToken) == [ringingID], "calls the agent was rung for")
             #expect(try await ids("?from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z", token: ownerToken).count == 5)
             #expect(try await ids("?from=2100-01-01T00:00:00Z", token: ownerToken).isEmpty)
             #expect(try await ids("?to=2000-01-01T00:00:00Z", token: ownerToken).isEmpty)
@@ -664,6 +696,13 @@ struct CallsTests {
             for bad in ["?status=bogus", "?participant=nobody", "?from=yesterday", "?cursor=%21%21", "?limit=0"] {
                 try await api.send(.GET, "/v1/calls\(bad)", token: ownerToken).expectProblem(422, "validation-failed")
             }
+
+            // Ending a ringing call: 409 for the caller and the rung agent alike, 404 for anyone else.
+            let agentToken = try await api.login(tenant, agent)
+            try await api.send(.POST, "/v1/calls/\(ringingID)/end", token: secondCustomer).expectProblem(409, "call-state-conflict")
+            try await api.send(.POST, "/v1/calls/\(ringingID)/end", token: agentToken).expectProblem(409, "call-state-conflict")
+            try await api.send(.POST, "/v1/calls/\(ringingID)/end", token: firstCustomer).expectProblem(404, "not-found")
+            #expect(try await ids("?status=ringing", token: ownerToken) == [ringingID], "a refused end changed the call")
 
             await agentLive.close()
         }

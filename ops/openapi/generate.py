@@ -500,7 +500,7 @@ paths["/v1/calls"] = {
             P_LIMIT, P_CURSOR,
             {"name": "status", "in": "query", "required": False, "description": "Only calls in this status.",
              "schema": ref("CallStatus")},
-            {"name": "participant", "in": "query", "required": False, "description": "Only calls this user made or took.",
+            {"name": "participant", "in": "query", "required": False, "description": "Only calls this user made, took or was rung for.",
              "schema": {"type": "string", "format": "uuid"}},
             {"name": "from", "in": "query", "required": False, "description": "Created at or after (ISO 8601).",
              "schema": {"type": "string", "format": "date-time"}},
