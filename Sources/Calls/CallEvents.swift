@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Logging
 import PostgresNIO
@@ -41,11 +42,39 @@ struct CallEvents: Sendable {
         let endedBy: UUID
     }
 
+    /// A call's state after a change, for supervisors' live board: `call.updated`,
+    /// to the tenant's owners and admins, once per change.
+    struct BoardUpdate: Encodable {
+        let callId: UUID
+        /// The participant event this change sent (`call.ringing`, `call.accepted`, ...).
+        let change: String
+        let status: CallStatus
+        let strategy: CallStrategy
+        let caller: CallParty
+        let callee: CallParty?
+        /// Who the change rang (for `call.ringing`).
+        let ringing: [UUID]
+        let endReason: String?
+        let durationSeconds: Int?
+    }
+
+    static let boardAudience = EventAudience(roles: [.owner, .admin])
+
+    /// Emits `type` to `users` (the participants) and the call's new state to the
+    /// live board. `call` is the call after the change.
     func emit(
         _ type: String, _ call: Call, to users: [UUID], payload: some Encodable, on connection: PostgresConnection, logger: Logger
     ) async throws {
         let audience = Array(Set(users))
-        guard !audience.isEmpty else { return }
-        try await outbox.emit(call.tenantID, type: type, audience: .users(audience), payload: payload, on: connection, logger: logger)
+        if !audience.isEmpty {
+            try await outbox.emit(call.tenantID, type: type, audience: .users(audience), payload: payload, on: connection, logger: logger)
+        }
+        // `call.answered_elsewhere` is the other half of `call.accepted`: one change.
+        guard type != "call.answered_elsewhere" else { return }
+        let update = BoardUpdate(
+            callId: call.id, change: type, status: call.status, strategy: call.strategy, caller: call.caller, callee: call.callee,
+            ringing: type == "call.ringing" ? audience : [], endReason: call.endReason, durationSeconds: call.durationSeconds
+        )
+        try await outbox.emit(call.tenantID, type: "call.updated", audience: Self.boardAudience, payload: update, on: connection, logger: logger)
     }
 }

@@ -239,6 +239,53 @@ struct CallsTests {
         }
     }
 
+    @Test("owners and admins follow every change of every call as call.updated; agents and customers outside it do not")
+    func liveBoard() async throws {
+        try await Self.withCalls { app, _, api in
+            let tenant = try await Self.seed(app.database, slug: "board", agents: ["Ana Taker", "Ben Bystander"], customers: 2)
+            let (taker, bystander) = (tenant.agents[0], tenant.agents[1])
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            let customerToken = try await api.login(tenant, tenant.customers[0])
+            let takerToken = try await api.login(tenant, taker)
+            let board = try await RealtimeClient.connect(.serverSentEvents, baseURL: api.base, token: ownerToken)
+            let takerLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: takerToken)
+            let bystanderLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: try await api.login(tenant, bystander))
+            let otherCustomer = try await RealtimeClient.connect(
+                .serverSentEvents, baseURL: api.base, token: try await api.login(tenant, tenant.customers[1]))
+            try await api.waitUntilAvailable([taker.id, bystander.id], staffToken: ownerToken)
+
+            // act: ring one agent, accept, end
+            let created = try await api.send(.POST, "/v1/calls", token: customerToken, json: #"{"agentId":"\#(taker.id)"}"#)
+            try #require(created.status == 201, "POST /v1/calls: \(created.status) \(created.body)")
+            let callID = try #require(created.json["id"] as? String)
+            try #require(try await api.send(.POST, "/v1/calls/\(callID)/accept", token: takerToken).status == 200)
+            try #require(try await api.send(.POST, "/v1/calls/\(callID)/end", token: customerToken).status == 200)
+
+            // check: the board saw each change once, in order, with the state after it
+            func updates(_ client: RealtimeSubscription) -> [[String: Any]] {
+                client.events.filter { $0.type == "call.updated" }.map(\.object).filter { $0["callId"] as? String == callID }
+            }
+            let arrived = await board.recorder.wait { _ in updates(board).count >= 3 }
+            #expect(arrived, "board got \(updates(board).count) updates: \(board.events.map(\.type))")
+            let seen = updates(board)
+            #expect(seen.compactMap { $0["change"] as? String } == ["call.ringing", "call.accepted", "call.ended"], "\(seen)")
+            #expect(seen.compactMap { $0["status"] as? String } == ["ringing", "accepted", "ended"])
+            #expect(seen.first.flatMap { ($0["ringing"] as? [String])?.compactMap(UUID.init(uuidString:)) } == [taker.id])
+            #expect(Self.uuid((seen.last?["callee"] as? [String: Any])?["id"]) == taker.id)
+            #expect(seen.last?["durationSeconds"] is Int)
+
+            // check: nobody outside the call, and no agent, got any of it
+            _ = await takerLive.recorder.waitForEvents(1, type: "call.ended")
+            for (label, client) in [("taker", takerLive), ("bystander", bystanderLive), ("other customer", otherCustomer)] {
+                #expect(updates(client).isEmpty, "\(label) got the board's updates")
+            }
+            #expect(!bystanderLive.events.contains { $0.object["callId"] as? String == callID }, "the bystander heard of the call")
+            #expect(!otherCustomer.events.contains { $0.object["callId"] as? String == callID }, "another customer heard of the call")
+
+            for client in [board, takerLive, bystanderLive, otherCustomer] { await client.close() }
+        }
+    }
+
     // MARK: - Ring-all
 
     @Test("ring-all to 20 agents: 20 concurrent accepts, exactly one wins, the other 19 are answered elsewhere")
