@@ -1,6 +1,7 @@
 // swift-tools-version:6.0
-// The real-time hub's load generator (ops/bench realtime). A package of its own so
-// it never touches the server's build:
+// The load generator of ops/bench realtime (the real-time hub) and ops/bench calls
+// (call set-up, with a LiveKit RoomService stand-in). A package of its own so it never
+// touches the server's build:
 //   swift build -c release --package-path ops/loadgen --scratch-path .build-loadgen
 import PackageDescription
 
@@ -18,6 +19,7 @@ let package = Package(
             dependencies: [
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -20,7 +20,8 @@ struct AdmissionError: Error, CustomStringConvertible {
 /// after a 101), so a receipt costs a byte search and an integer parse.
 ///
 /// Every event carrying `"seq":N` in its data is recorded with the time the read that
-/// completed it arrived.
+/// completed it arrived; `onMessage`, when set, sees every message with that time (the
+/// call benchmark's agents look for `call.ringing` there).
 final class HubClient: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -40,6 +41,9 @@ final class HubClient: ChannelInboundHandler {
     let request: String
     let recorder: LoopRecorder
     let admitted: EventLoopPromise<Void>
+    /// Called on the channel's loop for every event message (WebSocket data frame or SSE
+    /// message) with the wall time its read arrived.
+    var onMessage: ((ByteBuffer, Int64) -> Void)?
 
     private var state = State.head
     private var inbound: ByteBuffer?
@@ -229,6 +233,7 @@ final class HubClient: ChannelInboundHandler {
     }
 
     private func handleEvent(_ message: ByteBuffer, now: Int64, context: ChannelHandlerContext, sseClose: Bool) {
+        onMessage?(message, now)
         if let seq = integer(after: seqKey, in: message) {
             if !heardEvent {
                 heardEvent = true

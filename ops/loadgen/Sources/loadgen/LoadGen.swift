@@ -6,11 +6,10 @@ import NIOPosix
 /// Drives the real-time hub: opens many SSE or WebSocket clients from several loopback
 /// source addresses, publishes events through SQL the way the server does, and reports
 /// memory per connection, commit-to-receipt latency, one-to-all fan-out time and
-/// sustained deliveries per node as JSON.
-@main
-struct LoadGen: AsyncParsableCommand {
+/// sustained deliveries per node as JSON. The default subcommand (`loadgen --node ...`).
+struct HubCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "loadgen",
+        commandName: "hub",
         abstract: "Load generator for Switchboard's real-time hub (ops/bench realtime)."
     )
 

@@ -26,3 +26,14 @@ struct Distribution: Encodable {
 
     static func ms(_ ns: Int64) -> Double { (Double(ns) / 1e6 * 1000).rounded() / 1000 }
 }
+
+extension Distribution {
+    /// The figures as a JSON object (absent ones left out).
+    var json: [String: Any] {
+        var out: [String: Any] = ["count": count]
+        for (key, value) in [("p50", p50), ("p90", p90), ("p99", p99), ("p999", p999), ("max", max), ("min", min)] {
+            if let value { out[key] = value }
+        }
+        return out
+    }
+}
