@@ -1,6 +1,7 @@
 import Accounts
 import Calls
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import Persistence
@@ -45,14 +46,22 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
     )
     let application = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: webSocketRouter,
-            configuration: .init(
-                maxFrameSize: RealtimeController.maximumInboundMessage,
-                // A ping every 10 s; one unanswered for 10 s closes the socket.
-                autoPing: .enabled(timePeriod: .seconds(10))
+        server: HTTPServerBuilder { [webSocketResponder = webSocketRouter.buildResponder()] responder in
+            QuiescingUpgradeChannel(
+                base: HTTP1WebSocketUpgradeChannel(
+                    responder: responder,
+                    webSocketResponder: webSocketResponder,
+                    configuration: .init(
+                        http1: .init(),
+                        ws: .init(
+                            maxFrameSize: RealtimeController.maximumInboundMessage,
+                            // A ping every 10 s; one unanswered for 10 s closes the socket.
+                            autoPing: .enabled(timePeriod: .seconds(10))
+                        )
+                    )
+                )
             )
-        ),
+        },
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
         // Started in this order and stopped in reverse, after the server: sockets
         // close while the hub and the database are still there.

@@ -107,6 +107,8 @@ struct OperationsTests {
         defer { Task { await TestDatabases.shared.drop(url) } }
         var environment = serverEnvironment(url)
         environment["SWITCHBOARD_DB_MAX_CONNECTIONS"] = "7"
+        // Debug logs name each service as it stops: what a failed exit below shows.
+        environment["SWITCHBOARD_LOG_LEVEL"] = "debug"
         let (server, base) = try await SwitchboardProcess.serve(environment: environment)
 
         let ready = try await HTTPClient.shared.get(url: "\(base)/health/ready").get()
@@ -126,6 +128,29 @@ struct OperationsTests {
 
         server.signal(SIGTERM)
         let status = try await server.waitForExit(timeout: .seconds(15))
+        #expect(status == 0, "exit status \(String(describing: status)): \(server.printed)")
+    }
+
+    /// Browsers preconnect and HTTP clients park spare connections: one that never
+    /// sends a request must not hold graceful shutdown (it used to, until the client
+    /// gave up on it).
+    @Test("SIGTERM ends the process even while a client holds a connection it never used")
+    func shutdownWithUnusedConnection() async throws {
+        let url = try await TestDatabases.shared.fresh()
+        defer { Task { await TestDatabases.shared.drop(url) } }
+        let (server, base) = try await SwitchboardProcess.serve(environment: serverEnvironment(url))
+        let ready = try await HTTPClient.shared.get(url: "\(base)/health/ready").get()
+        #expect(ready.status == .ok)
+        let port = try #require(Int(base.split(separator: ":").last ?? ""))
+        let unused = try RawConnection(port: port)
+        defer { unused.close() }
+        let used = try RawConnection(port: port)
+        defer { used.close() }
+        try await used.write(Array("GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8))
+        #expect(try await used.readHead(timeout: .seconds(10)).status == 200)
+
+        server.signal(SIGTERM)
+        let status = try await server.waitForExit(timeout: .seconds(10))
         #expect(status == 0, "exit status \(String(describing: status)): \(server.printed)")
     }
 

@@ -69,29 +69,42 @@ final class SwitchboardProcess: Sendable {
         return false
     }
 
-    /// Every thread's stack, from lldb or gdb (whichever is installed).
+    /// Every thread's stack, from gdb (demangled when swift-demangle is at hand).
     func threadStacks() -> String {
-        let pid = String(process.processIdentifier)
-        let debuggers: [(String, [String])] = [
-            ("lldb", ["--batch", "-p", pid, "-o", "thread backtrace all", "-o", "detach"]),
-            ("gdb", ["-batch", "-p", pid, "-ex", "thread apply all bt"]),
-        ]
-        for (name, arguments) in debuggers {
-            guard let path = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
-                .map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-            else { continue }
-            let debugger = Process()
-            debugger.executableURL = URL(fileURLWithPath: path)
-            debugger.arguments = arguments
-            let pipe = Pipe()
-            debugger.standardOutput = pipe
-            debugger.standardError = pipe
-            guard (try? debugger.run()) != nil else { continue }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            debugger.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+        guard let gdb = Self.executable("gdb") else { return "(no gdb to show them)" }
+        var stacks = Self.output(of: gdb, ["-batch", "-p", String(process.processIdentifier), "-ex", "thread apply all bt"])
+        if let demangler = Self.executable("swift-demangle") {
+            stacks = Self.output(of: demangler, ["--simplified"], input: stacks)
         }
-        return "(no lldb or gdb to show them)"
+        return stacks
+    }
+
+    private static func executable(_ name: String) -> String? {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    private static func output(of path: String, _ arguments: [String], input: String? = nil) -> String {
+        let tool = Process()
+        tool.executableURL = URL(fileURLWithPath: path)
+        tool.arguments = arguments
+        let pipe = Pipe()
+        tool.standardOutput = pipe
+        tool.standardError = pipe
+        let feed = Pipe()
+        if input != nil { tool.standardInput = feed }
+        guard (try? tool.run()) != nil else { return "(\(path) did not start)" }
+        if let input {
+            // Written from another thread: the tool's output could fill the pipe first.
+            let handle = feed.fileHandleForWriting
+            Thread.detachNewThread {
+                handle.write(Data(input.utf8))
+                try? handle.close()
+            }
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        tool.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
     }
 
     func signal(_ signal: Int32) {

@@ -110,6 +110,7 @@ final class CallDriver: @unchecked Sendable {
         loop.preconditionInEventLoop()
         let step = Step(label: label, rate: rate, count: max(1, Int(rate * duration)), nodes: nodes)
         self.step = step
+        for pool in pools + agentPools { pool.resetLongestQueue() }
         // Every millisecond: send whatever is due (a late call goes as soon as an agent
         // is free; it does not shift the schedule of the ones after it). A call still
         // unsent 1 s after the step's end is dropped and counted, so a server that cannot
@@ -140,6 +141,11 @@ final class CallDriver: @unchecked Sendable {
         return (step.issued < step.count && !step.closed, step.outstanding)
     }
 
+    /// Requests of finished steps the server has not answered yet (its backlog).
+    func backlog() -> Int {
+        finished.reduce(0) { $0 + $1.postsInFlight + $1.declinesInFlight }
+    }
+
     private func call(_ i: Int, agent: Int, in step: Step) {
         let node = step.nodes[i % step.nodes.count]
         let caller = i % customers.count
@@ -157,7 +163,7 @@ final class CallDriver: @unchecked Sendable {
                 step.errors["POST failed: \(error)", default: 0] += 1
                 self.free.append(agent)
             case .success(let answer):
-                if step.firstSentNs == 0 { step.firstSentNs = answer.sentNs }
+                step.firstSentNs = step.firstSentNs == 0 ? answer.sentNs : min(step.firstSentNs, answer.sentNs)
                 step.lateness.append(answer.sentNs - scheduled)
                 step.postRoundTrips.append(answer.receivedNs - answer.sentNs)
                 guard answer.status == 201, let id = Self.callID(answer.body) else {
@@ -234,9 +240,10 @@ final class CallDriver: @unchecked Sendable {
         self.step = nil
         finished = finished.filter { $0.outstanding > 0 }
         if step.outstanding > 0 { finished.append(step) }
-        let postsUnanswered = step.postsInFlight
-        let declinesUnanswered = step.declinesInFlight
         let missing = step.calls.filter { $0.value.ringNs == nil }
+        // The figures as they stand now: a ringing that arrives while its call is being
+        // cancelled below would otherwise count as a failed decline.
+        let figures = report(step, missing: missing.count, postsUnanswered: step.postsInFlight, declinesUnanswered: step.declinesInFlight)
         var cancels: [EventLoopFuture<Void>] = []
         for (id, call) in missing {
             let request = HTTPRequest(
@@ -249,9 +256,7 @@ final class CallDriver: @unchecked Sendable {
                 }
             }.recover { _ in })
         }
-        return EventLoopFuture.andAllComplete(cancels, on: loop).map {
-            self.report(step, missing: missing.count, postsUnanswered: postsUnanswered, declinesUnanswered: declinesUnanswered)
-        }
+        return EventLoopFuture.andAllComplete(cancels, on: loop).map { figures }
     }
 
     private func report(_ step: Step, missing: Int, postsUnanswered: Int, declinesUnanswered: Int) -> [String: Any] {

@@ -29,6 +29,7 @@ struct CallsCommand: AsyncParsableCommand {
     @Option(help: "Seconds of warm-up (0: none).") var warmupDuration = 3.0
     @Option(help: "Most keep-alive HTTP connections per node, for customers and again for agents.") var connectionsPerNode = 64
     @Option(help: "Seconds to wait after the last call of a step for its ringing and declines.") var drain = 15.0
+    @Option(help: "Most seconds to wait after a step for the server to answer what is left.") var settle = 90.0
     @Option(help: "Label stored in the report.") var label = "calls"
     @Option(help: "Write the JSON report here (also printed).") var out: String?
 
@@ -88,9 +89,21 @@ struct CallsCommand: AsyncParsableCommand {
             return result
         }
 
+        // After an overloaded step the server is still working through its backlog; the
+        // next step starts once it has answered everything (at most `settle` s later), so
+        // each step's figures are its own.
+        func settleDown() async throws -> Double {
+            let start = monoSeconds()
+            while try await loop.submit({ driver.backlog() }).get() > 0, monoSeconds() - start < settle {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            try await Task.sleep(for: .seconds(2))
+            return monoSeconds() - start
+        }
+
         if warmupDuration > 0 {
             report["warmup"] = try await step("\(label)-warmup", rate: warmupRate, seconds: warmupDuration)
-            try await Task.sleep(for: .seconds(2))
+            _ = try await settleDown()
         }
         // Routing reads every staff member's call state, so the tenant's call history
         // matters: say how many calls this run had made before each step.
@@ -100,8 +113,8 @@ struct CallsCommand: AsyncParsableCommand {
             var result = try await step("\(label)-\(index)-\(Int(rate))", rate: rate, seconds: duration)
             result["calls_made_before_step"] = made
             made += result["calls_sent"] as? Int ?? 0
+            result["settle_seconds_after"] = try await settleDown()
             steps.append(result)
-            try await Task.sleep(for: .seconds(2))
         }
         report["steps"] = steps
         report["closes_during_run"] = try await loop.submit { recorder.closes }.get()

@@ -199,6 +199,9 @@ final class HTTPPool: @unchecked Sendable {
         }
     }
 
+    /// Starts counting `longestQueue` afresh (each step reports its own).
+    func resetLongestQueue() { longestQueue = queue.count }
+
     func close() {
         for connection in idle { connection.channel.close(promise: nil) }
         idle = []
