@@ -1004,21 +1004,20 @@ struct RealtimeAccessTests {
         return reason
     }
 
-    /// A WebSocket client (as a browser would open it) that the server refuses: it
-    /// opens, then is closed with `code` before receiving any event.
+    /// A WebSocket the server refuses: upgraded, then closed with `code` before any
+    /// event. (A raw socket, not HummingbirdWSClient: that client now and then misses a
+    /// close frame that arrives in the same read as the 101 and waits for the server's
+    /// 15 s close timeout.)
     static func expectWebSocketRefused(
         _ app: TestApp, token: String, lastEventID: String? = nil, tokenInHeader: Bool = false, code: UInt16, _ label: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
-        let client = try await RealtimeClient.connect(
-            .webSocket, baseURL: baseURL(app), token: token, lastEventID: lastEventID, tokenInHeader: tokenInHeader)
-        defer { Task { await client.close() } }
-        let ended = await client.recorder.waitForEnd(timeout: .seconds(10))
-        #expect(ended, "\(label): the WebSocket was accepted and stayed open", sourceLocation: sourceLocation)
-        #expect(
-            client.recorder.closeCode == code, "\(label): closed with \(String(describing: client.recorder.closeCode))",
-            sourceLocation: sourceLocation)
-        #expect(client.events.isEmpty, "\(label): got events \(client.events.map(\.type))", sourceLocation: sourceLocation)
+        var query: [String] = []
+        if !tokenInHeader { query.append("access_token=\(token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? token)") }
+        if let lastEventID { query.append("lastEventId=\(lastEventID)") }
+        try await expectUpgradeRefused(
+            app, query: query.isEmpty ? nil : query.joined(separator: "&"),
+            headers: tokenInHeader ? ["Authorization": "Bearer \(token)"] : [:], code: code, label, sourceLocation: sourceLocation)
     }
 
     /// A GET over AsyncHTTPClient that reads the body only when the answer is not a

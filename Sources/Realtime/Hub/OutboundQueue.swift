@@ -24,7 +24,7 @@ public final class OutboundQueue: Sendable {
         var heartbeatDue = false
         var closeReason: CloseReason?
         var waiter: CheckedContinuation<OutboundItem, Never>?
-        var closeWatchers: [CheckedContinuation<CloseReason, Never>] = []
+        var closeHandlers: [@Sendable (CloseReason) -> Void] = []
     }
 
     public init(maximumEvents: Int = 1000, maximumBytes: Int = 1 << 20) {
@@ -78,32 +78,30 @@ public final class OutboundQueue: Sendable {
 
     /// Ends the connection with `reason` (the first reason wins).
     public func close(_ reason: CloseReason) {
-        let (waiter, watchers) = state.withLockedValue { state -> (CheckedContinuation<OutboundItem, Never>?, [CheckedContinuation<CloseReason, Never>]) in
+        let (waiter, handlers) = state.withLockedValue { state -> (CheckedContinuation<OutboundItem, Never>?, [@Sendable (CloseReason) -> Void]) in
             guard state.closeReason == nil else { return (nil, []) }
             state.closeReason = reason
             state.events = []
             state.bytes = 0
             defer {
                 state.waiter = nil
-                state.closeWatchers = []
+                state.closeHandlers = []
             }
-            return (state.waiter, state.closeWatchers)
+            return (state.waiter, state.closeHandlers)
         }
         waiter?.resume(returning: .close(reason))
-        for watcher in watchers { watcher.resume(returning: reason) }
+        for handler in handlers { handler(reason) }
     }
 
-    /// Waits until the queue closes, also while the writer is stuck in a write to a
-    /// client that stopped reading (the transport then cancels that write).
-    public func closed() async -> CloseReason {
-        await withCheckedContinuation { continuation in
-            let reason = state.withLockedValue { state -> CloseReason? in
-                if let reason = state.closeReason { return reason }
-                state.closeWatchers.append(continuation)
-                return nil
-            }
-            if let reason { continuation.resume(returning: reason) }
+    /// Runs `handler` once the queue closes (at once if it already has), also while
+    /// the writer is stuck in a write to a client that stopped reading.
+    public func onClose(_ handler: @escaping @Sendable (CloseReason) -> Void) {
+        let reason = state.withLockedValue { state -> CloseReason? in
+            if let reason = state.closeReason { return reason }
+            state.closeHandlers.append(handler)
+            return nil
         }
+        if let reason { handler(reason) }
     }
 
     public var closeReason: CloseReason? { state.withLockedValue { $0.closeReason } }

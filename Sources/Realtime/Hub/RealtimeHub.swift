@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Persistence
 import ServiceLifecycle
 
@@ -68,20 +69,20 @@ public final class RealtimeHub: Sendable {
         // Once the connection is closed (for whatever reason), its slot is freed at
         // once, even while a write to a client that stopped reading is stuck; a write
         // still stuck `stuckWriteGrace` later has its socket dropped.
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            let (connections, grace) = (self.connections, stuckWriteGrace)
-            group.addTask {
-                _ = await connection.queue.closed()
-                connections.remove(connection)
-                guard (try? await Task.sleep(for: grace)) != nil else { return }
-                connection.abort()
+        let finished = NIOLockedValueBox(false)
+        let (connections, grace) = (self.connections, stuckWriteGrace)
+        connection.queue.onClose { _ in
+            connections.remove(connection)
+            Task {
+                try? await Task.sleep(for: grace)
+                if !finished.withLockedValue({ $0 }) { connection.abort() }
             }
-            defer {
-                connection.queue.close(.clientLeft)
-                group.cancelAll()
-            }
-            return try await deliver(to: connection, resumeAfter: resumeAfter, logger: logger, send: send)
         }
+        defer {
+            finished.withLockedValue { $0 = true }
+            connection.queue.close(.clientLeft)
+        }
+        return try await deliver(to: connection, resumeAfter: resumeAfter, logger: logger, send: send)
     }
 
     /// Replays, then sends live events until the queue closes; returns why it closed.
