@@ -151,8 +151,9 @@ struct CallStore: Sendable {
                            WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id AND o.state = 'ringing' AND c.status = 'ringing')
                    OR EXISTS (SELECT 1 FROM calls c  -- an agent whose own outgoing call is ringing
                               WHERE c.tenant_id = u.tenant_id AND c.caller_id = u.id AND c.status = 'ringing'),
-                   EXISTS (SELECT 1 FROM calls c WHERE c.tenant_id = u.tenant_id AND c.status = 'accepted'
-                             AND (c.caller_id = u.id OR c.callee_id = u.id)),
+                   -- One EXISTS per side, each matching a partial index (migrations/0007).
+                   EXISTS (SELECT 1 FROM calls c WHERE c.tenant_id = u.tenant_id AND c.caller_id = u.id AND c.status = 'accepted')
+                   OR EXISTS (SELECT 1 FROM calls c WHERE c.tenant_id = u.tenant_id AND c.callee_id = u.id AND c.status = 'accepted'),
                    (SELECT max(o.offered_at) FROM call_offers o WHERE o.tenant_id = u.tenant_id AND o.user_id = u.id)
             FROM users u
             LEFT JOIN presence p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
