@@ -118,7 +118,8 @@ public struct CallService: Sendable {
         var callee: CallParty?
         switch target {
         case .agent(let agentID):
-            let candidates = try await store.candidates(actor.tenantID, on: connection, logger: logger)
+            // Only the named agent's routing state: a direct call need not look at everyone.
+            let candidates = try await store.candidates(actor.tenantID, only: agentID, on: connection, logger: logger)
             if let agent = candidates.first(where: { $0.id == agentID }), agent.canRing { ring = [agent.id] }
         case .anyAgent(let requested):
             strategy = requested ?? CallStrategy(rawValue: settings.defaultStrategy) ?? .ringAll

@@ -139,8 +139,10 @@ struct CallStore: Sendable {
         return nil
     }
 
-    /// Every active staff member with what routing needs to know.
-    func candidates(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [AgentCandidate] {
+    /// Every active staff member (or only `userID`) with what routing needs to know.
+    func candidates(
+        _ tenantID: UUID, only userID: UUID? = nil, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [AgentCandidate] {
         let rows = try await connection.query(
             """
             SELECT u.id, u.name, coalesce(p.status, 'available'),
@@ -158,6 +160,7 @@ struct CallStore: Sendable {
             FROM users u
             LEFT JOIN presence p ON p.tenant_id = u.tenant_id AND p.user_id = u.id
             WHERE u.tenant_id = \(tenantID) AND u.role IN ('owner', 'admin', 'agent') AND u.status = 'active'
+              AND (\(userID)::uuid IS NULL OR u.id = \(userID))
             ORDER BY u.name, u.id
             """,
             logger: logger
