@@ -252,6 +252,10 @@ struct CallsTests {
             let bystanderLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: try await api.login(tenant, bystander))
             let otherCustomer = try await RealtimeClient.connect(
                 .serverSentEvents, baseURL: api.base, token: try await api.login(tenant, tenant.customers[1]))
+            // Another tenant's owner watches their own board.
+            let otherTenant = try await Self.seed(app.database, slug: "board-other", agents: [], customers: 0)
+            let otherBoard = try await RealtimeClient.connect(
+                .serverSentEvents, baseURL: api.base, token: try await api.login(otherTenant, otherTenant.owner))
             try await api.waitUntilAvailable([taker.id, bystander.id], staffToken: ownerToken)
 
             // act: ring one agent, accept, end
@@ -276,13 +280,16 @@ struct CallsTests {
 
             // check: nobody outside the call, and no agent, got any of it
             _ = await takerLive.recorder.waitForEvents(1, type: "call.ended")
-            for (label, client) in [("taker", takerLive), ("bystander", bystanderLive), ("other customer", otherCustomer)] {
+            for (label, client) in [
+                ("taker", takerLive), ("bystander", bystanderLive), ("other customer", otherCustomer), ("other tenant's owner", otherBoard),
+            ] {
                 #expect(updates(client).isEmpty, "\(label) got the board's updates")
             }
+            #expect(!otherBoard.events.contains { $0.object["callId"] as? String == callID }, "another tenant heard of the call")
             #expect(!bystanderLive.events.contains { $0.object["callId"] as? String == callID }, "the bystander heard of the call")
             #expect(!otherCustomer.events.contains { $0.object["callId"] as? String == callID }, "another customer heard of the call")
 
-            for client in [board, takerLive, bystanderLive, otherCustomer] { await client.close() }
+            for client in [board, takerLive, bystanderLive, otherCustomer, otherBoard] { await client.close() }
         }
     }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import Persistence
 import ServiceLifecycle
 
@@ -69,17 +68,14 @@ public final class RealtimeHub: Sendable {
         // Once the connection is closed (for whatever reason), its slot is freed at
         // once, even while a write to a client that stopped reading is stuck; a write
         // still stuck `stuckWriteGrace` later has its socket dropped.
-        let finished = NIOLockedValueBox(false)
+        let abortTimer = StuckWriteTimer()
         let (connections, grace) = (self.connections, stuckWriteGrace)
         connection.queue.onClose { _ in
             connections.remove(connection)
-            Task {
-                try? await Task.sleep(for: grace)
-                if !finished.withLockedValue({ $0 }) { connection.abort() }
-            }
+            abortTimer.start(after: grace) { connection.abort() }
         }
         defer {
-            finished.withLockedValue { $0 = true }
+            abortTimer.finish()
             connection.queue.close(.clientLeft)
         }
         return try await deliver(to: connection, resumeAfter: resumeAfter, logger: logger, send: send)
