@@ -60,6 +60,7 @@ struct RealtimeController: Sendable {
         let channel = context.channel
         let body = ResponseBody { writer in
             let connection = admitted.connection(.serverSentEvents, channel: channel)
+            defer { connection.markTransportFinished() }
             // A client that goes away is noticed at once, not at the next write.
             channel.closeFuture.whenComplete { _ in connection.queue.close(.clientLeft) }
             // Tell the browser how soon to retry, and flush the headers now.
@@ -106,6 +107,7 @@ struct RealtimeController: Sendable {
             return
         }
         let connection = admitted.connection(.webSocket, channel: channel)
+        defer { connection.markTransportFinished() }
         let hub = self.hub
         let reason: CloseReason? = try await withThrowingTaskGroup(of: CloseReason?.self) { group in
             // Reading keeps pings, pongs and the close handshake going; content is ignored.

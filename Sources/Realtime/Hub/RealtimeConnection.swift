@@ -1,5 +1,6 @@
 import Accounts
 import Foundation
+import NIOConcurrencyHelpers
 
 /// One live WebSocket or SSE client on this node: who it is, and its queue.
 public final class RealtimeConnection: Sendable, Hashable {
@@ -17,6 +18,7 @@ public final class RealtimeConnection: Sendable, Hashable {
     /// Drops the client's socket outright: for a writer stuck on a client that
     /// stopped reading, which no close frame or event can reach any more.
     public let abort: @Sendable () -> Void
+    private let transportFinished = NIOLockedValueBox(false)
 
     public init(
         tenantID: UUID, userID: UUID, role: Role, sessionID: UUID, expiresAt: Date, transport: Transport,
@@ -31,6 +33,12 @@ public final class RealtimeConnection: Sendable, Hashable {
         self.queue = queue
         self.abort = abort
     }
+
+    /// The transport is done with the client: its close frame or event is written
+    /// (or the client is gone). A draining node waits for this, not just for the
+    /// slot to be freed, so its 1001 goes out before the server stops.
+    public func markTransportFinished() { transportFinished.withLockedValue { $0 = true } }
+    public var isTransportFinished: Bool { transportFinished.withLockedValue { $0 } }
 
     /// Whether this connection's user hears events for `audience`.
     public func hears(_ audience: EventAudience) -> Bool {

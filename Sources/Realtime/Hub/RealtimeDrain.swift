@@ -24,10 +24,13 @@ public struct RealtimeDrain: Service, CustomStringConvertible {
         connections.startDraining()
         let open = connections.all()
         for connection in open { connection.queue.close(.serverRestarting) }
+        // Slots are freed as soon as a connection closes; its transport may still be
+        // writing the 1001, so wait for the transports themselves.
         let deadline = ContinuousClock.now + timeout
-        while connections.count > 0 && ContinuousClock.now < deadline {
+        func left() -> Int { open.filter { !$0.isTransportFinished }.count }
+        while left() > 0 && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(20))
         }
-        logger.info("real-time connections drained", metadata: ["closed": "\(open.count)", "left": "\(connections.count)"])
+        logger.info("real-time connections drained", metadata: ["closed": "\(open.count)", "left": "\(left())"])
     }
 }
