@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         .target(
@@ -59,8 +60,29 @@ let package = Package(
                 "Persistence",
                 "Accounts",
                 "Realtime",
+                "Contacts",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Reading contact spreadsheets (CSV, .xlsx) and normalising phone numbers:
+        // pure code, no database, so it is tested on its own.
+        .target(
+            name: "ContactFiles",
+            dependencies: [
+                .product(name: "ZIPFoundation", package: "ZIPFoundation")
+            ]
+        ),
+        .target(
+            name: "Contacts",
+            dependencies: [
+                "Persistence",
+                "Accounts",
+                "Realtime",
+                "ContactFiles",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -73,6 +95,8 @@ let package = Package(
                 "Accounts",
                 "Realtime",
                 "Calls",
+                "Contacts",
+                "ContactFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -99,6 +123,8 @@ let package = Package(
                 "App",
                 "Realtime",
                 "Calls",
+                "Contacts",
+                "ContactFiles",
                 "Accounts",
                 "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -108,7 +134,12 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
+        ),
+        .testTarget(
+            name: "ContactFilesTests",
+            dependencies: ["ContactFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
     ]
 )

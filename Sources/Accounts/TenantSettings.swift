@@ -11,6 +11,7 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     public var razorpay: RazorpaySettings
     public var livekit: LiveKitSettings
     public var calls: CallSettings
+    public var contacts: ContactSettings
 
     public init(
         defaultCountryCode: String = "+91",
@@ -18,7 +19,8 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         whatsapp: WhatsAppSettings = .init(),
         razorpay: RazorpaySettings = .init(),
         livekit: LiveKitSettings = .init(),
-        calls: CallSettings = .init()
+        calls: CallSettings = .init(),
+        contacts: ContactSettings = .init()
     ) {
         self.defaultCountryCode = defaultCountryCode
         self.timezone = timezone
@@ -26,6 +28,7 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         self.razorpay = razorpay
         self.livekit = livekit
         self.calls = calls
+        self.contacts = contacts
     }
 
     public init(from decoder: any Decoder) throws {
@@ -38,6 +41,7 @@ public struct TenantSettings: Codable, Sendable, Equatable {
         razorpay = try container.decodeIfPresent(RazorpaySettings.self, forKey: .razorpay) ?? defaults.razorpay
         livekit = try container.decodeIfPresent(LiveKitSettings.self, forKey: .livekit) ?? defaults.livekit
         calls = try container.decodeIfPresent(CallSettings.self, forKey: .calls) ?? defaults.calls
+        contacts = try container.decodeIfPresent(ContactSettings.self, forKey: .contacts) ?? defaults.contacts
     }
 }
 

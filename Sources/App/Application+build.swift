@@ -1,5 +1,6 @@
 import Accounts
 import Calls
+import Contacts
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -41,8 +42,10 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
     let migrator = try Migrator()
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: logger)
     let webSocketRouter = Router(context: WebSocketUpgradeContext.self)
+    let importWorker = ContactImportWorker(database: database, logger: logger)
     let router = try await buildRouter(
-        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter
+        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter,
+        importWorker: importWorker
     )
     let application = Application(
         router: router,
@@ -67,7 +70,10 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
         // close while the hub and the database are still there.
         services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)]
             + hub.services
-            + [CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger)],
+            + [
+                CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger),
+                importWorker,
+            ],
         logger: logger
     )
     return (application, hub)
@@ -85,12 +91,14 @@ func callService(config: AppConfig, database: Database, hub: RealtimeHub) -> Cal
 public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
     return try await buildRouter(
-        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self)
+        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self),
+        importWorker: ContactImportWorker(database: database, logger: Logger(label: "switchboard"))
     )
 }
 
 func buildRouter(
-    config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>
+    config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>,
+    importWorker: ContactImportWorker
 ) async throws -> Router<AppRequestContext> {
     let registry = MetricsRegistry.shared
     let hasher = PasswordHasher(cost: config.bcryptCost)
@@ -129,6 +137,18 @@ func buildRouter(
     let calls = CallsController(calls: callService(config: config, database: database, hub: hub))
     calls.addRoutes(to: v1.tenantRoutes("calls", authenticator: authenticator, policy: .anyone))
     calls.addAgentRoutes(to: v1.tenantRoutes("agents", authenticator: authenticator, policy: .anyone))
+    let contacts = ContactService(database: database)
+    // Registered before the contact routes: `imports/{id}` must not be read as a contact id.
+    ImportsController(imports: ContactImports(database: database, worker: importWorker))
+        .addRoutes(to: v1.tenantRoutes("contacts/imports", authenticator: authenticator, policy: .staff))
+    let contactRoutes = ContactsController(contacts: contacts)
+    contactRoutes.addRoutes(to: v1.tenantRoutes("contacts", authenticator: authenticator, policy: .staff))
+    contactRoutes.addAdministratorRoutes(to: v1.tenantRoutes("contacts", authenticator: authenticator, policy: .administrators))
+    TagsController(contacts: contacts).addRoutes(to: v1.tenantRoutes("tags", authenticator: authenticator, policy: .staff))
+    TasksController(tasks: ContactTasks(database: database))
+        .addRoutes(to: v1.tenantRoutes("tasks", authenticator: authenticator, policy: .staff))
+    DashboardController(dashboard: Dashboard(database: database))
+        .addRoutes(to: v1.tenantRoutes("dashboard", authenticator: authenticator, policy: .staff))
     OperatorController(tenants: TenantAdministration(database: database, hasher: hasher), operatorToken: config.operatorToken)
         .addRoutes(to: v1.group("operator/tenants"))
 

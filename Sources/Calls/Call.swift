@@ -1,3 +1,4 @@
+import Contacts
 import Foundation
 
 public enum CallStatus: String, Codable, Sendable, CaseIterable {
@@ -59,6 +60,8 @@ public struct Call: Sendable, Equatable {
     public var endReason: String?
     public var endedBy: UUID?
     public var offers: [CallOffer]
+    /// The customer's CRM contact the call is filed under.
+    public var contact: CustomerContact? = nil
 
     /// Whether `userID` is the caller or the callee who accepted.
     public func isParticipant(_ userID: UUID) -> Bool {

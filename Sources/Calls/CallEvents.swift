@@ -1,4 +1,5 @@
 import Accounts
+import Contacts
 import Foundation
 import Logging
 import PostgresNIO
@@ -7,14 +8,15 @@ import Realtime
 /// The `call.*` events, written in the same transaction as the change they announce.
 struct CallEvents: Sendable {
     let outbox = EventOutbox()
+    let contactLog = CallContactLog()
 
     struct Ringing: Encodable {
         let callId: UUID
         let caller: CallParty
         let strategy: CallStrategy
         let ringDeadline: Date?
-        /// The CRM contact behind the caller, once contacts exist (null until then).
-        let contact: UUID?
+        /// The customer's CRM contact (for the popup: name, phone, stage, owner).
+        let contact: CustomerContact?
     }
 
     struct Accepted: Encodable {
@@ -65,6 +67,9 @@ struct CallEvents: Sendable {
     func emit(
         _ type: String, _ call: Call, to users: [UUID], payload: some Encodable, on connection: PostgresConnection, logger: Logger
     ) async throws {
+        if ["call.declined", "call.cancelled", "call.ended", "call.missed"].contains(type) {
+            try await contactLog.record(call, on: connection, logger: logger)
+        }
         let audience = Array(Set(users))
         if !audience.isEmpty {
             try await outbox.emit(call.tenantID, type: type, audience: .users(audience), payload: payload, on: connection, logger: logger)

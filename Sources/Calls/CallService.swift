@@ -1,5 +1,6 @@
 import Accounts
 import AsyncHTTPClient
+import Contacts
 import Foundation
 import Logging
 import Persistence
@@ -18,6 +19,7 @@ public struct CallService: Sendable {
     let httpClient: HTTPClient
     /// Room tokens only gate joining, so they can be short.
     let tokenLifetime: TimeInterval = 600
+    let customerContacts = CustomerContacts()
 
     public init(
         database: Database, presence: PresenceStore, secrets: TenantSecretStore, globalLiveKit: LiveKitCredentials?,
@@ -33,6 +35,7 @@ public struct CallService: Sendable {
 
     struct TenantCallConfig {
         let settings: CallSettings
+        let tenant: TenantSettings
         let livekit: LiveKitCredentials?
     }
 
@@ -83,7 +86,7 @@ public struct CallService: Sendable {
         do {
             result = try await database.withTenant(actor.tenantID, logger: logger) { connection in
                 try await record(
-                    callID: callID, room: room, target: target, actor: actor, settings: config.settings,
+                    callID: callID, room: room, target: target, actor: actor, settings: config.settings, tenantSettings: config.tenant,
                     idempotencyKey: idempotencyKey, fingerprint: fingerprint, on: connection, logger: logger
                 )
             }
@@ -108,7 +111,7 @@ public struct CallService: Sendable {
     /// ring, inserts it as missed and answers `noReachableAgent` (committed: the
     /// missed call stays on record).
     private func record(
-        callID: UUID, room: String, target: CallTarget, actor: CallActor, settings: CallSettings,
+        callID: UUID, room: String, target: CallTarget, actor: CallActor, settings: CallSettings, tenantSettings: TenantSettings,
         idempotencyKey: String?, fingerprint: String, on connection: PostgresConnection, logger: Logger
     ) async throws -> Result<Call, CallError> {
         try await store.lockRouting(actor.tenantID, on: connection, logger: logger)
@@ -135,6 +138,9 @@ public struct CallService: Sendable {
             room: room, ringDeadline: now.addingTimeInterval(TimeInterval(settings.ringTimeoutSeconds)), createdAt: now,
             answeredAt: nil, endedAt: nil, durationSeconds: nil, endReason: nil, endedBy: nil, offers: []
         )
+        let customer: UUID = if case .customer(let id) = target { id } else { actor.userID }
+        call.contact = try await customerContacts.resolve(
+            actor.tenantID, customer: customer, settings: tenantSettings, on: connection, logger: logger)
         guard !ring.isEmpty else {
             call.status = .missed
             call.endReason = "no-agents"
@@ -152,7 +158,7 @@ public struct CallService: Sendable {
         try await transitions.events.emit(
             "call.ringing", call, to: ring,
             payload: CallEvents.Ringing(
-                callId: callID, caller: actor.party, strategy: strategy, ringDeadline: call.ringDeadline, contact: nil),
+                callId: callID, caller: actor.party, strategy: strategy, ringDeadline: call.ringDeadline, contact: call.contact),
             on: connection, logger: logger
         )
         return .success(try await transitions.reload(call, on: connection, logger: logger))
@@ -295,7 +301,7 @@ public struct CallService: Sendable {
         {
             livekit = LiveKitCredentials(url: url, apiKey: apiKey, apiSecret: secret)
         }
-        return TenantCallConfig(settings: settings.calls, livekit: livekit)
+        return TenantCallConfig(settings: settings.calls, tenant: settings, livekit: livekit)
     }
 
     func join(_ call: Call, as party: CallParty, role: String, credentials: LiveKitCredentials) -> LiveKitJoin {

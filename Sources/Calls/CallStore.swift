@@ -1,4 +1,5 @@
 import Accounts
+import Contacts
 import Foundation
 import Logging
 import PostgresNIO
@@ -16,10 +17,10 @@ struct CallStore: Sendable {
         try await connection.query(
             """
             INSERT INTO calls (id, tenant_id, status, strategy, caller_id, caller_type, callee_id, callee_type, room,
-                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash)
+                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash, contact_id)
             VALUES (\(call.id), \(call.tenantID), \(call.status.rawValue), \(call.strategy.rawValue), \(call.caller.id),
                     \(call.caller.type.rawValue), \(call.callee?.id), \(call.callee?.type.rawValue), \(call.room),
-                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash))
+                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash), \(call.contact?.id))
             """,
             logger: logger
         )
@@ -89,8 +90,10 @@ struct CallStore: Sendable {
         let rows = try await connection.query(
             """
             SELECT c.id, c.status, c.strategy, c.caller_id, caller.name, c.caller_type, c.callee_id, callee.name, c.callee_type,
-                   c.room, c.ring_deadline, c.created_at, c.answered_at, c.ended_at, c.duration_seconds, c.end_reason, c.ended_by
+                   c.room, c.ring_deadline, c.created_at, c.answered_at, c.ended_at, c.duration_seconds, c.end_reason, c.ended_by,
+                   k.id, k.name, k.phone, k.stage, k.owner_id
             FROM calls c
+            LEFT JOIN contacts k ON k.id = c.contact_id AND k.tenant_id = c.tenant_id
             JOIN users caller ON caller.id = c.caller_id AND caller.tenant_id = c.tenant_id
             LEFT JOIN users callee ON callee.id = c.callee_id AND callee.tenant_id = c.tenant_id
             WHERE c.tenant_id = \(tenantID) AND c.id = ANY (\(ids))
@@ -101,7 +104,7 @@ struct CallStore: Sendable {
         for try await row in rows.decode(
             (
                 UUID, String, String, UUID, String, String, UUID?, String?, String?, String, Date?, Date, Date?, Date?, Int?,
-                String?, UUID?
+                String?, UUID?, UUID?, String?, String?, String?, UUID?
             ).self
         ) {
             let callee = row.6.map { CallParty(id: $0, name: row.7 ?? "", type: ParticipantType(rawValue: row.8 ?? "") ?? .staff) }
@@ -110,7 +113,8 @@ struct CallStore: Sendable {
                 strategy: CallStrategy(rawValue: row.2) ?? .direct,
                 caller: CallParty(id: row.3, name: row.4, type: ParticipantType(rawValue: row.5) ?? .staff),
                 callee: callee, room: row.9, ringDeadline: row.10, createdAt: row.11, answeredAt: row.12, endedAt: row.13,
-                durationSeconds: row.14, endReason: row.15, endedBy: row.16, offers: []
+                durationSeconds: row.14, endReason: row.15, endedBy: row.16, offers: [],
+                contact: row.17.map { CustomerContact(id: $0, name: row.18 ?? "", phone: row.19, stage: row.20 ?? "new", ownerId: row.21) }
             )
         }
         let offers = try await connection.query(
@@ -196,6 +200,7 @@ struct CallStore: Sendable {
               AND (\(filter.status?.rawValue)::text IS NULL OR c.status = \(filter.status?.rawValue))
               AND (\(filter.participant)::uuid IS NULL OR c.caller_id = \(filter.participant) OR c.callee_id = \(filter.participant)
                    OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(filter.participant)))
+              AND (\(filter.contact)::uuid IS NULL OR c.contact_id = \(filter.contact))
               AND (\(filter.onlyFor)::uuid IS NULL OR c.caller_id = \(filter.onlyFor) OR c.callee_id = \(filter.onlyFor)
                    OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(filter.onlyFor)))
               AND (\(filter.from)::timestamptz IS NULL OR c.created_at >= \(filter.from))
@@ -237,6 +242,8 @@ public struct CallFilter: Sendable {
     public var onlyFor: UUID?
     public var from: Date?
     public var to: Date?
+    /// Only calls filed under this CRM contact.
+    public var contact: UUID?
 
     public init(status: CallStatus? = nil, participant: UUID? = nil, onlyFor: UUID? = nil, from: Date? = nil, to: Date? = nil) {
         self.status = status

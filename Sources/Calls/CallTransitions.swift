@@ -157,7 +157,7 @@ struct CallTransitions: Sendable {
         try await events.emit(
             "call.ringing", call, to: [next.id],
             payload: CallEvents.Ringing(
-                callId: call.id, caller: call.caller, strategy: call.strategy, ringDeadline: call.ringDeadline, contact: nil),
+                callId: call.id, caller: call.caller, strategy: call.strategy, ringDeadline: call.ringDeadline, contact: call.contact),
             on: connection, logger: logger
         )
         return try await reload(call, on: connection, logger: logger)

@@ -23,4 +23,6 @@ public enum CrossTenantPurpose: String, Sendable {
     case presenceSweep = "presence-sweep"
     /// Any node times out ringing calls and ends agents' wrap-up, in every tenant.
     case callDeadlines = "call-deadlines"
+    /// Any node picks up contact imports that are queued or whose node died.
+    case contactImports = "contact-imports"
 }

@@ -31,4 +31,24 @@ struct JSONWriterTests {
         JSONWriter.appendISO8601(Date(timeIntervalSince1970: 951_782_400.999), to: &bytes)  // 2000-02-29
         #expect(String(decoding: bytes, as: UTF8.self) == "2000-02-29T00:00:00Z")
     }
+
+    @Test("a null written with fieldOrNull is followed by a comma; ints, string arrays and raw JSON are valid JSON")
+    func nullsArraysAndRaw() throws {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.fieldOrNull("a", nil)
+        writer.fieldOrNull("b", nil)
+        writer.field("n", -42)
+        writer.field("tags", ["x", "y\"z"])
+        writer.field("empty", [String]())
+        writer.rawField("raw", json: #"{"k": [1, null]}"#)
+        writer.fieldOrNull("last", nil)
+        writer.endObject()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+        #expect(object["a"] is NSNull && object["b"] is NSNull && object["last"] is NSNull)
+        #expect(object["n"] as? Int == -42)
+        #expect(object["tags"] as? [String] == ["x", "y\"z"])
+        #expect((object["empty"] as? [String])?.isEmpty == true)
+        #expect(((object["raw"] as? [String: Any])?["k"] as? [Any])?.count == 2)
+    }
 }

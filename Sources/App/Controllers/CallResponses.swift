@@ -1,4 +1,5 @@
 import Calls
+import Contacts
 import Foundation
 import Hummingbird
 
@@ -18,6 +19,8 @@ struct CallResponse: ResponseEncodable, Sendable {
     let durationSeconds: Int?
     let endReason: String?
     let endedBy: UUID?
+    /// The customer's CRM contact the call is filed under (staff only).
+    let contact: CustomerContact?
     /// Present on start and accept: how the caller or callee joins the media room.
     let livekit: LiveKitJoin?
 
@@ -36,6 +39,7 @@ struct CallResponse: ResponseEncodable, Sendable {
         durationSeconds = call.durationSeconds
         endReason = call.endReason
         endedBy = call.endedBy
+        contact = forCustomer ? nil : call.contact
         self.livekit = livekit
     }
 }

@@ -9,7 +9,7 @@ import Hummingbird
 ///   `{strategy}`; staff `{customerId}`. 201 with the call and the caller's LiveKit access.
 /// - `POST /v1/calls/{id}/accept` (callee; first accept wins), `/decline` (callee),
 ///   `/cancel` (caller, while ringing), `/end` (either participant, once accepted).
-/// - `GET /v1/calls` (filters `status`, `participant`, `from`, `to`; customers see
+/// - `GET /v1/calls` (filters `status`, `participant`, `contact` (staff), `from`, `to`; customers see
 ///   only their own), `GET /v1/calls/{id}`.
 /// - `GET /v1/agents/available`: customers see reachable available agents (id,
 ///   name, initials); staff see every agent with presence and call state.
@@ -89,6 +89,11 @@ struct CallsController: Sendable {
         if let raw = query["participant"] {
             filter.participant = UUID(uuidString: String(raw))
             if filter.participant == nil { validator.fail("/query/participant", "must be a user id") }
+        }
+        if let raw = query["contact"] {
+            filter.contact = UUID(uuidString: String(raw))
+            if filter.contact == nil { validator.fail("/query/contact", "must be a contact id") }
+            if context.principal.role == .customer { throw AppError.forbidden("Customers cannot filter calls by contact.") }
         }
         for (name, keyPath) in [("from", \CallFilter.from), ("to", \CallFilter.to)] {
             if let raw = query[Substring(name)] {

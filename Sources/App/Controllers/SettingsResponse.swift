@@ -48,6 +48,7 @@ struct SettingsResponse: ResponseEncodable, Sendable {
     let timezone: String
     let integrations: Integrations
     let calls: CallSettings
+    let contacts: ContactSettings
 
     init(_ view: TenantSettingsView) {
         func secret(_ name: TenantSecretName) -> Secret {
@@ -59,6 +60,7 @@ struct SettingsResponse: ResponseEncodable, Sendable {
         defaultCountryCode = settings.defaultCountryCode
         timezone = settings.timezone
         calls = settings.calls
+        contacts = settings.contacts
         integrations = Integrations(
             whatsapp: WhatsApp(
                 phoneNumberId: settings.whatsapp.phoneNumberId, businessAccountId: settings.whatsapp.businessAccountId,

@@ -35,11 +35,17 @@ struct UpdateSettingsRequest: Decodable {
         let wrapUpSeconds: Int?
     }
 
+    struct Contacts: Decodable {
+        let autoAssign: Bool?
+        let agentsSeeOnlyOwn: Bool?
+    }
+
     let name: String?
     let defaultCountryCode: String?
     let timezone: String?
     let integrations: Integrations?
     let calls: Calls?
+    let contacts: Contacts?
 
     func validated() throws -> TenantSettingsChanges {
         var validator = FieldValidator()
@@ -107,6 +113,9 @@ struct UpdateSettingsRequest: Decodable {
             if !(0...600).contains(seconds) { validator.fail("/calls/wrapUpSeconds", "must be from 0 to 600") }
         }
 
+        if contacts?.autoAssign != nil { fields.append("contacts.autoAssign") }
+        if contacts?.agentsSeeOnlyOwn != nil { fields.append("contacts.agentsSeeOnlyOwn") }
+
         if fields.isEmpty { validator.fail("", "must change at least one field") }
         try validator.finish()
 
@@ -123,6 +132,8 @@ struct UpdateSettingsRequest: Decodable {
                 if let value = calls?.defaultStrategy { settings.calls.defaultStrategy = value }
                 if let value = calls?.ringTimeoutSeconds { settings.calls.ringTimeoutSeconds = value }
                 if let value = calls?.wrapUpSeconds { settings.calls.wrapUpSeconds = value }
+                if let value = contacts?.autoAssign { settings.contacts.autoAssign = value }
+                if let value = contacts?.agentsSeeOnlyOwn { settings.contacts.agentsSeeOnlyOwn = value }
             },
             secrets: secrets,
             changedFields: fields

@@ -50,7 +50,12 @@ struct JSONWriter {
     /// Like `field`, but writes `null` for nil instead of omitting the key.
     mutating func fieldOrNull(_ key: String, _ value: String?) {
         self.key(key)
-        if let value { string(value) } else { bytes.append(contentsOf: Array("null".utf8)) }
+        if let value {
+            string(value)
+        } else {
+            bytes.append(contentsOf: Array("null".utf8))
+            needsComma = true
+        }
     }
 
     /// Upper-case 8-4-4-4-12, as `uuidString` writes it, without its sprintf.
@@ -74,6 +79,29 @@ struct JSONWriter {
         bytes.append(UInt8(ascii: "\""))
         Self.appendISO8601(value, to: &bytes)
         bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    mutating func field(_ key: String, _ value: Int) {
+        self.key(key)
+        bytes.append(contentsOf: Array(String(value).utf8))
+        needsComma = true
+    }
+
+    mutating func field(_ key: String, _ values: [String]) {
+        beginArray(key)
+        for value in values {
+            separate()
+            string(value)
+        }
+        endArray()
+    }
+
+    /// `json` as the key's value, unchanged: it must be valid JSON already (text the
+    /// database produced from a jsonb column, say).
+    mutating func rawField(_ key: String, json: String) {
+        self.key(key)
+        bytes.append(contentsOf: Array(json.utf8))
         needsComma = true
     }
 

@@ -2,10 +2,12 @@ import Foundation
 import Hummingbird
 
 /// A page of a list: `{items, nextCursor}`; `nextCursor` is null on the last page.
-struct Page<Item: Encodable & Sendable>: ResponseEncodable, Sendable {
+struct Page<Item: Sendable>: Sendable {
     let items: [Item]
     let nextCursor: String?
+}
 
+extension Page: ResponseGenerator, ResponseEncodable, Encodable where Item: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(items, forKey: .items)

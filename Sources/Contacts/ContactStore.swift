@@ -1,0 +1,102 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL for contacts. Every statement names the tenant; callers run them inside
+/// `Database.withTenant`.
+struct ContactStore: Sendable {
+    static let columns = """
+        c.id, c.name, c.phone, c.email, c.source, c.stage, c.temperature, c.score, c.tags, c.owner_id,
+        c.custom_fields::text, c.customer_user_id, c.created_by, c.created_at, c.updated_at, c.deleted_at
+        """
+
+    func insert(
+        _ draft: ContactDraft, id: UUID, tenantID: UUID, createdBy: UUID?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Contact {
+        let rows = try await connection.query(
+            """
+            INSERT INTO contacts AS c (id, tenant_id, name, phone, email, source, stage, temperature, score, tags, owner_id,
+                                       custom_fields, customer_user_id, created_by)
+            VALUES (\(id), \(tenantID), \(draft.name), \(draft.phone), \(draft.email), \(draft.source), \(draft.stage.rawValue),
+                    \(draft.temperature?.rawValue), \(draft.score), \(draft.tags), \(draft.ownerID), \(draft.customFields)::jsonb,
+                    \(draft.customerUserID), \(createdBy))
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        guard let contact = try await Self.contacts(from: rows, tenantID: tenantID).first else {
+            throw ContactError.notFound  // INSERT ... RETURNING always returns the row
+        }
+        return contact
+    }
+
+    /// The contact, live or (with `deleted`) soft-deleted, locked when `lock`.
+    func find(
+        _ tenantID: UUID, id: UUID, deleted: Bool = false, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Contact? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM contacts c
+            WHERE c.tenant_id = \(tenantID) AND c.id = \(id) AND (c.deleted_at IS NOT NULL) = \(deleted)
+            \(unescaped: lock ? "FOR UPDATE" : "")
+            """,
+            logger: logger
+        )
+        return try await Self.contacts(from: rows, tenantID: tenantID).first
+    }
+
+    /// The live contact with `phone`, if any.
+    func find(_ tenantID: UUID, phone: String, on connection: PostgresConnection, logger: Logger) async throws -> Contact? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.phone = \(phone) AND c.deleted_at IS NULL",
+            logger: logger
+        )
+        return try await Self.contacts(from: rows, tenantID: tenantID).first
+    }
+
+    /// Writes every field of `contact` and stamps `updated_at`.
+    func update(_ contact: Contact, on connection: PostgresConnection, logger: Logger) async throws -> Contact {
+        let rows = try await connection.query(
+            """
+            UPDATE contacts c SET name = \(contact.name), phone = \(contact.phone), email = \(contact.email), source = \(contact.source),
+                   stage = \(contact.stage.rawValue), temperature = \(contact.temperature?.rawValue), score = \(contact.score),
+                   tags = \(contact.tags), owner_id = \(contact.ownerID), custom_fields = \(contact.customFields)::jsonb,
+                   customer_user_id = \(contact.customerUserID), deleted_at = \(contact.deletedAt), updated_at = now()
+            WHERE c.tenant_id = \(contact.tenantID) AND c.id = \(contact.id)
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        guard let updated = try await Self.contacts(from: rows, tenantID: contact.tenantID).first else { throw ContactError.notFound }
+        return updated
+    }
+
+    /// `base`'s custom fields with `patch`'s keys merged in (a null removes a key).
+    func mergeCustomFields(_ base: String, _ patch: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        let rows = try await connection.query(
+            "SELECT jsonb_strip_nulls(\(base)::jsonb || \(patch)::jsonb)::text", logger: logger
+        )
+        for try await text in rows.decode(String.self) { return text }
+        return base
+    }
+
+    static func contacts(from rows: PostgresRowSequence, tenantID: UUID) async throws -> [Contact] {
+        var contacts: [Contact] = []
+        for try await row in rows.decode(
+            (
+                UUID, String, String?, String?, String?, String, String?, Int, [String], UUID?, String, UUID?, UUID?, Date, Date,
+                Date?
+            ).self
+        ) {
+            contacts.append(
+                Contact(
+                    id: row.0, tenantID: tenantID, name: row.1, phone: row.2, email: row.3, source: row.4,
+                    stage: ContactStage(rawValue: row.5) ?? .new, temperature: row.6.flatMap(ContactTemperature.init(rawValue:)),
+                    score: row.7, tags: row.8, ownerID: row.9, customFields: row.10, customerUserID: row.11, createdBy: row.12,
+                    createdAt: row.13, updatedAt: row.14, deletedAt: row.15
+                )
+            )
+        }
+        return contacts
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// `GET /v1/dashboard`: the pipeline (contacts by stage, temperature and source),
+/// new leads and calls in a period. Agents see their own numbers (their contacts,
+/// the calls they were in); owners and admins the tenant's.
+public struct Dashboard: Sendable {
+    let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    public struct Figures: Sendable, Encodable {
+        public struct Calls: Sendable, Encodable {
+            public var total = 0
+            public var answered = 0
+            public var missed = 0
+            public var averageDurationSeconds: Int?
+        }
+        public struct Count: Sendable, Encodable {
+            public let key: String?
+            public let count: Int
+        }
+
+        public let from: Date
+        public let to: Date
+        /// `own` for agents, `tenant` for administrators.
+        public let scope: String
+        public var contacts = 0
+        public var byStage: [String: Int] = [:]
+        public var byTemperature: [String: Int] = [:]
+        public var bySource: [Count] = []
+        public var newLeads = 0
+        public var calls = Calls()
+    }
+
+    public func figures(from: Date, to: Date, by actor: ContactActor, logger: Logger) async throws -> Figures {
+        let own: UUID? = actor.isAdministrator ? nil : actor.userID
+        var figures = Figures(from: from, to: to, scope: own == nil ? "tenant" : "own")
+        for stage in ContactStage.allCases { figures.byStage[stage.rawValue] = 0 }
+        for temperature in ContactTemperature.allCases { figures.byTemperature[temperature.rawValue] = 0 }
+        return try await database.withTenant(actor.tenantID, logger: logger) { connection in
+            // One pass over the contacts: a grouping set per breakdown.
+            let rows = try await connection.query(
+                """
+                SELECT GROUPING(stage), GROUPING(temperature), stage, temperature, source, count(*),
+                       count(*) FILTER (WHERE created_at >= \(from) AND created_at < \(to))
+                FROM contacts
+                WHERE tenant_id = \(actor.tenantID) AND deleted_at IS NULL AND (\(own)::uuid IS NULL OR owner_id = \(own))
+                GROUP BY GROUPING SETS ((stage), (temperature), (source))
+                """,
+                logger: logger
+            )
+            var sources: [Figures.Count] = []
+            for try await (noStage, noTemperature, stage, temperature, source, count, new) in rows.decode(
+                (Int, Int, String?, String?, String?, Int, Int).self
+            ) {
+                if noStage == 0, let stage {
+                    figures.byStage[stage] = count
+                    figures.contacts += count
+                    figures.newLeads += new
+                } else if noTemperature == 0 {
+                    figures.byTemperature[temperature ?? "unset"] = count
+                } else {
+                    sources.append(Figures.Count(key: source, count: count))
+                }
+            }
+            figures.bySource = sources.sorted { ($0.count, $1.key ?? "") > ($1.count, $0.key ?? "") }
+            let calls = try await connection.query(
+                """
+                SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
+                       (avg(duration_seconds) FILTER (WHERE answered_at IS NOT NULL))::integer
+                FROM calls c
+                WHERE tenant_id = \(actor.tenantID) AND created_at >= \(from) AND created_at < \(to)
+                  AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
+                       OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(own)))
+                """,
+                logger: logger
+            )
+            for try await (total, answered, missed, average) in calls.decode((Int, Int, Int, Int?).self) {
+                figures.calls = Figures.Calls(total: total, answered: answered, missed: missed, averageDurationSeconds: average)
+            }
+            return figures
+        }
+    }
+}
