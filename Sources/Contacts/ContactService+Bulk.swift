@@ -55,7 +55,11 @@ extension ContactService {
             case .removeTag(let tag):
                 try await set("tags = array_remove(tags, \(tag))", ids: ids, actor: actor, on: connection, logger: logger)
             case .assign(let owner):
-                try await validateReferences(actor.tenantID, owner: owner, customer: nil, on: connection, logger: logger)
+                do {
+                    try await validateReferences(actor.tenantID, owner: owner, customer: nil, on: connection, logger: logger)
+                } catch ContactError.invalid(_, let reason) {
+                    throw ContactError.invalid(pointer: "/value", reason: reason)
+                }
                 try await set("owner_id = \(owner)", ids: ids, actor: actor, on: connection, logger: logger)
                 let moved = found.filter { $0.owner != owner }
                 for contact in moved {

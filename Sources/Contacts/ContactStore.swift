@@ -71,10 +71,14 @@ struct ContactStore: Sendable {
         return updated
     }
 
-    /// `base`'s custom fields with `patch`'s keys merged in (a null removes a key).
+    /// `base`'s custom fields with `patch`'s top-level keys merged in (a null removes
+    /// a key; nulls nested inside values are kept).
     func mergeCustomFields(_ base: String, _ patch: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
         let rows = try await connection.query(
-            "SELECT jsonb_strip_nulls(\(base)::jsonb || \(patch)::jsonb)::text", logger: logger
+            """
+            SELECT ((\(base)::jsonb || \(patch)::jsonb)
+                    - ARRAY(SELECT key FROM jsonb_each(\(patch)::jsonb) WHERE jsonb_typeof(value) = 'null'))::text
+            """, logger: logger
         )
         for try await text in rows.decode(String.self) { return text }
         return base

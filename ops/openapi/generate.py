@@ -491,9 +491,10 @@ paths["/v1/calls"] = {
         "listCalls", "Call history", "Calls", TENANT_SEC,
         {
             "200": ok("One page of calls, newest first.", ref("CallPage")),
-            **problems(401, 422, 500, 503, d401=D401_TENANT,
+            **problems(401, 403, 422, 500, 503, d401=D401_TENANT,
+                       d403="Forbidden (`forbidden`): customers cannot filter by `contact`.",
                        d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are "
-                            "`/query/limit`, `/query/cursor`, `/query/status`, `/query/participant`, `/query/from`, `/query/to`."),
+                            "`/query/limit`, `/query/cursor`, `/query/status`, `/query/participant`, `/query/contact`, `/query/from`, `/query/to`."),
         },
         description="Staff see every call of the tenant; customers only calls they made, took or were offered.",
         parameters=[
@@ -501,6 +502,9 @@ paths["/v1/calls"] = {
             {"name": "status", "in": "query", "required": False, "description": "Only calls in this status.",
              "schema": ref("CallStatus")},
             {"name": "participant", "in": "query", "required": False, "description": "Only calls this user made, took or was rung for.",
+             "schema": {"type": "string", "format": "uuid"}},
+            {"name": "contact", "in": "query", "required": False,
+             "description": "Only calls filed under this CRM contact (staff only; customers get 403).",
              "schema": {"type": "string", "format": "uuid"}},
             {"name": "from", "in": "query", "required": False, "description": "Created at or after (ISO 8601).",
              "schema": {"type": "string", "format": "date-time"}},
@@ -538,6 +542,390 @@ paths["/v1/agents/available"] = {"get": op(
     },
 )}
 
+# ---------------------------------------------------------------- contacts (CRM)
+D403_CRM = "Forbidden (`forbidden`): customers have no access to the CRM; only owners, admins and agents."
+D404_CONTACT = ("Not found (`not-found`): no live contact of this tenant has that id, or the tenant's "
+                "`contacts.agentsSeeOnlyOwn` is on and an agent asks for a contact they do not own.")
+D409_PHONE = ("Phone number already used (`duplicate-phone`): another live contact of the tenant has this phone number "
+              "(after normalisation to E.164); the detail names that contact when it is known. Update that contact instead.")
+D400_OBJECT = "Malformed request (`malformed-request`): the body is not a JSON object."
+P_ID_CONTACT = {
+    "name": "id", "in": "path", "required": True,
+    "description": "The contact's id. A value that is not a UUID, another tenant's contact, a soft-deleted one, or (when "
+                   "the tenant's `contacts.agentsSeeOnlyOwn` is on) an agent's request for a contact they do not own "
+                   "answers 404.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+CONTACT_FILTERS = [
+    {"name": "stage", "in": "query", "required": False, "description": "Only contacts in this stage.",
+     "schema": ref("ContactStage")},
+    {"name": "temperature", "in": "query", "required": False, "description": "Only contacts with this temperature.",
+     "schema": ref("ContactTemperature")},
+    {"name": "tag", "in": "query", "required": False,
+     "description": "Only contacts carrying this tag (exact, case-sensitive; surrounding spaces are trimmed). 1 to 50 "
+                    "characters without commas, semicolons or line breaks.",
+     "schema": {"type": "string", "maxLength": 50}},
+    {"name": "owner", "in": "query", "required": False,
+     "description": "Only contacts owned by this user (a user id), by the caller (`me`), or by nobody (`none`).",
+     "schema": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "enum": ["me", "none"]}]}},
+    {"name": "source", "in": "query", "required": False,
+     "description": "Only contacts with exactly this source (surrounding spaces trimmed; at most 100 characters).",
+     "schema": {"type": "string", "maxLength": 100}},
+    {"name": "createdFrom", "in": "query", "required": False, "description": "Created at or after this time (ISO 8601).",
+     "schema": {"type": "string", "format": "date-time"}},
+    {"name": "createdTo", "in": "query", "required": False, "description": "Created before this time (ISO 8601).",
+     "schema": {"type": "string", "format": "date-time"}},
+    {"name": "q", "in": "query", "required": False,
+     "description": "Search: a case-insensitive substring of the name or email, or, for phone-like text (digits with "
+                    "`+ - ( ) .` and spaces), of the phone number's digits. Empty means no filter.",
+     "schema": {"type": "string", "maxLength": 100}},
+    {"name": "deleted", "in": "query", "required": False,
+     "description": "`true` lists soft-deleted contacts instead of live ones: owners and admins only (agents get 403). "
+                    "Any other value is ignored.",
+     "schema": {"type": "boolean", "default": False}},
+]
+P_SORT = {
+    "name": "sort", "in": "query", "required": False,
+    "description": "The order: `-createdAt` newest first (default), `createdAt` oldest first, `-updatedAt` recently changed "
+                   "first, `name` / `-name` by name, `-score` / `score` by score. Ties are broken by id, so pages never "
+                   "skip or repeat a contact. A cursor only works with the sort that issued it.",
+    "schema": {"type": "string", "enum": ["-createdAt", "createdAt", "-updatedAt", "name", "-name", "-score", "score"],
+               "default": "-createdAt"},
+}
+D422_FILTERS = ("`/query/stage`, `/query/temperature`, `/query/tag`, `/query/owner`, `/query/source`, "
+                "`/query/createdFrom`, `/query/createdTo`, `/query/q` (over 100 characters) or `/query/sort`")
+D422_PAGE = "Validation failed (`validation-failed`): `limit` or `cursor` is invalid (pointers `/query/limit`, `/query/cursor`)."
+
+paths["/v1/contacts"] = {
+    "get": op(
+        "listContacts", "List contacts", "Contacts", TENANT_SEC,
+        {
+            "200": ok("One page of contacts in the requested order.", ref("ContactPage")),
+            **problems(401, 403, 422, 500, 503, d401=D401_TENANT,
+                       d403="Forbidden (`forbidden`): customers have no access to the CRM, and only owners and admins may "
+                            "list deleted contacts (`deleted=true`).",
+                       d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are "
+                            "`/query/limit`, `/query/cursor` (not issued by this server, or for another sort), "
+                            + D422_FILTERS + "."),
+        },
+        description="Owners, admins and agents. Filters combine with AND; cursor pagination. When the tenant's "
+                    "`contacts.agentsSeeOnlyOwn` is on, agents see only the contacts they own.",
+        parameters=[P_LIMIT, P_CURSOR, *CONTACT_FILTERS, P_SORT],
+    ),
+    "post": op(
+        "createContact", "Create a contact", "Contacts", TENANT_SEC,
+        {
+            "201": ok("The contact was created.", ref("Contact"), headers={"Location": hdr("Location")}),
+            **problems(*BODY_ERRORS, 401, 403, 409, 500, 503, d401=D401_TENANT, d403=D403_CRM, d400=D400_OBJECT,
+                       d409=D409_PHONE,
+                       d422="Validation failed (`validation-failed`): a field is missing, mistyped or invalid: `name` "
+                            "(1 to 200 characters), `phone` (not a phone number for the tenant's default country code), "
+                            "`email`, `source` (over 100 characters), `stage`, `temperature`, `score` (0 to 100), `tags` "
+                            "(at most 50 of 1 to 50 characters each), `ownerId` (not an active owner, admin or agent of the "
+                            "tenant), `customerUserId` (not a customer user of the tenant), or `customFields` (not an "
+                            "object, or over 100 keys or 16 KiB)."),
+        },
+        description="Owners, admins and agents. The phone number is stored in E.164 (numbers written without a country "
+                    "code take the tenant's `defaultCountryCode`) and must be unique among the tenant's live contacts. "
+                    "Without `ownerId`, when the tenant's `contacts.autoAssign` is on, the contact goes to the next active "
+                    "agent in turn. New tags join the tenant's tag catalogue. A `created` timeline entry is recorded and "
+                    "the owner, if any, gets a `contact.assigned` event.",
+        request_body=body("CreateContactRequest", "The new contact."),
+    ),
+}
+paths["/v1/contacts/{id}"] = {
+    "get": op(
+        "getContact", "Get a contact", "Contacts", TENANT_SEC,
+        {
+            "200": ok("The contact.", ref("Contact")),
+            **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                       d404=D404_CONTACT + " With `deleted=true` (owners and admins): no soft-deleted contact has that id."),
+        },
+        description="Owners, admins and agents. Owners and admins may read a soft-deleted contact with `deleted=true`.",
+        parameters=[P_ID_CONTACT,
+                    {"name": "deleted", "in": "query", "required": False,
+                     "description": "`true` reads a soft-deleted contact instead of a live one. Honoured for owners and "
+                                    "admins only; for agents it is ignored (a deleted contact stays 404).",
+                     "schema": {"type": "boolean", "default": False}}],
+    ),
+    "patch": op(
+        "updateContact", "Change a contact", "Contacts", TENANT_SEC,
+        {
+            "200": ok("The changed contact.", ref("Contact")),
+            **problems(*BODY_ERRORS, 401, 403, 404, 409, 500, 503, d401=D401_TENANT, d403=D403_CRM, d404=D404_CONTACT,
+                       d400=D400_OBJECT, d409=D409_PHONE,
+                       d422="Validation failed (`validation-failed`): a field is invalid or mistyped (same rules as "
+                            "creation), `customFields` is null, or the body is `{}` (pointer `\"\"`)."),
+        },
+        description="Owners, admins and agents. Absent fields stay as they are; `null` clears `phone`, `email`, `source`, "
+                    "`temperature`, `ownerId` and `customerUserId` (and leaves `name`, `stage`, `score` and `tags` as they "
+                    "are). `tags` replaces the whole list. `customFields` is merged key by key: a key set to `null` is "
+                    "removed. A stage or owner change is recorded on the timeline; a new owner gets a `contact.assigned` event.",
+        parameters=[P_ID_CONTACT],
+        request_body=body("UpdateContactRequest", "The fields to change; at least one."),
+    ),
+    "delete": op(
+        "deleteContact", "Delete a contact (soft)", "Contacts", TENANT_SEC,
+        {
+            "204": ok("The contact is soft-deleted: it leaves lists and lookups, its phone number is free again, and owners "
+                      "and admins can still read it (`deleted=true`) or restore it."),
+            **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM, d404=D404_CONTACT),
+        },
+        description="Owners, admins and agents. Records a `deleted` timeline entry.",
+        parameters=[P_ID_CONTACT],
+    ),
+}
+paths["/v1/contacts/{id}/restore"] = {"post": op(
+    "restoreContact", "Restore a deleted contact", "Contacts", TENANT_SEC,
+    {
+        "200": ok("The contact, live again.", ref("Contact")),
+        **problems(401, 403, 404, 409, 500, 503, d401=D401_TENANT, d403=D403_ADMIN,
+                   d404="Not found (`not-found`): no soft-deleted contact of this tenant has that id (a live contact "
+                        "answers 404 too).",
+                   d409="Phone number already used (`duplicate-phone`): since the deletion another live contact took "
+                        "this phone number; the contact stays deleted."),
+    },
+    description="Owners and admins. Records a `restored` timeline entry.",
+    parameters=[{**P_ID_CONTACT, "description": "The soft-deleted contact's id. A value that is not a UUID answers 404."}],
+)}
+paths["/v1/contacts/{id}/notes"] = {
+    "get": op(
+        "listContactNotes", "A contact's notes", "Contacts", TENANT_SEC,
+        {
+            "200": ok("One page of the contact's notes, newest first.", ref("NotePage")),
+            **problems(401, 403, 404, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM, d404=D404_CONTACT, d422=D422_PAGE),
+        },
+        description="Owners, admins and agents who can see the contact. Newest first; cursor pagination.",
+        parameters=[P_ID_CONTACT, P_LIMIT, P_CURSOR],
+    ),
+    "post": op(
+        "addContactNote", "Add a note to a contact", "Contacts", TENANT_SEC,
+        {
+            "201": ok("The note was added.", ref("Note")),
+            **problems(*BODY_ERRORS, 401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM, d404=D404_CONTACT,
+                       d422="Validation failed (`validation-failed`): `body` is missing, not a string, or not 1 to 10000 "
+                            "characters after trimming (pointer `/body`)."),
+        },
+        description="Owners, admins and agents who can see the contact. The caller is the author; a `note` timeline "
+                    "entry is recorded.",
+        parameters=[P_ID_CONTACT],
+        request_body=body("AddNoteRequest", "The note's text."),
+    ),
+}
+paths["/v1/contacts/{id}/timeline"] = {"get": op(
+    "getContactTimeline", "A contact's timeline", "Contacts", TENANT_SEC,
+    {
+        "200": ok("One page of the contact's timeline, newest first.", ref("TimelinePage")),
+        **problems(401, 403, 404, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM, d404=D404_CONTACT, d422=D422_PAGE),
+    },
+    description="Owners, admins and agents who can see the contact. Everything that happened to the contact (creation, "
+                "import, notes, stage and owner changes, deletion and restoration, calls, ...), newest first; cursor "
+                "pagination.",
+    parameters=[P_ID_CONTACT, P_LIMIT, P_CURSOR],
+)}
+paths["/v1/contacts/bulk"] = {"post": op(
+    "bulkUpdateContacts", "Change many contacts at once", "Contacts", TENANT_SEC,
+    {
+        "200": ok("The action was applied to every listed contact.", ref("BulkResult")),
+        **problems(*BODY_ERRORS, 401, 403, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d422="Validation failed: a field is invalid (`validation-failed`; pointers `/ids` (not 1 to 1000 ids), "
+                        "`/ids/<n>` (not a UUID), `/action`, `/value` (missing where required, or not a valid stage, "
+                        "temperature, tag or user id), or `/ownerId` when `assign` names a user who is not an active owner, "
+                        "admin or agent of the tenant); or some ids name no live contact the caller can see "
+                        "(`unknown-contacts`; `errors` lists up to 50 of them, each at `/ids`). Either way nothing changed."),
+    },
+    description="Owners, admins and agents. All or nothing: if any id names no live contact the caller can see (another "
+                "tenant's, deleted, or, with `contacts.agentsSeeOnlyOwn`, not the agent's), nothing changes. Stage and "
+                "owner changes are recorded on each contact's timeline (and `delete` records `deleted`); new owners get "
+                "`contact.assigned`.",
+    request_body=body("BulkContactsRequest", "The contacts and the action."),
+)}
+paths["/v1/contacts/export"] = {"get": op(
+    "exportContacts", "Export contacts as CSV", "Contacts", TENANT_SEC,
+    {
+        "200": ok("The matching contacts as `text/csv; charset=utf-8` (a download named `contacts.csv`), oldest first, "
+                  "streamed. Lines end with CRLF. The header row is `id,name,phone,email,source,stage,temperature,score,"
+                  "tags,owner_id,created_at,updated_at,custom_fields`: ids in lower case, `tags` joined with `;`, times in "
+                  "ISO 8601, `custom_fields` as a JSON object (empty when there are none), empty cells for missing values. "
+                  "Fields holding a comma, quote or line break are quoted (RFC 4180); text a spreadsheet would run as a "
+                  "formula (starting `=`, `+`, `-` or `@`, except a `+` phone number) gets a leading `'`.",
+                  {"type": "string"}, media="text/csv",
+                  headers={"Cache-Control": hdr("Cache-Control"),
+                           "Content-Disposition": {"description": "`attachment; filename=\"contacts.csv\"`.",
+                                                   "schema": {"type": "string"}}}),
+        **problems(401, 403, 422, 500, 503, d401=D401_TENANT,
+                   d403="Forbidden (`forbidden`): customers have no access to the CRM, and only owners and admins may "
+                        "export deleted contacts (`deleted=true`).",
+                   d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are "
+                        + D422_FILTERS + "."),
+    },
+    description="Owners, admins and agents: every contact the list would show for the same filters (and visibility), "
+                "not just one page. `sort` is checked but the file is always oldest first; `limit` and `cursor` are ignored.",
+    parameters=[*CONTACT_FILTERS, P_SORT],
+)}
+
+# ---------------------------------------------------------------- contact imports
+paths["/v1/contacts/imports"] = {"post": op(
+    "startContactImport", "Import contacts from a CSV or Excel file", "Imports", TENANT_SEC,
+    {
+        "202": ok("The file was read and the import is queued (rows the parser already refused are counted in `failed` "
+                  "and listed in `failures`). Poll `Location` or wait for the `import.completed` event.",
+                  ref("ContactImport"), headers={"Location": hdr("Location")}),
+        **problems(401, 403, 413, 415, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d413="Content too large (`content-too-large`): the file is over 32 MiB (33554432 bytes).",
+                   d415="Unsupported file type (`unsupported-file-type`): the content type is not one of the accepted "
+                        "ones, or (with `application/octet-stream` or none) neither the file name nor the bytes show a "
+                        "CSV or an .xlsx workbook.",
+                   d422="The file cannot be imported and nothing was stored: it is empty (`validation-failed`, pointer "
+                        "`/body`), `fileName` is over 255 characters or `overwrite` is not `true` or `false` "
+                        "(`validation-failed`, pointers `/query/fileName`, `/query/overwrite`), or the file cannot be read "
+                        "(`unreadable-file`, the detail says why: not UTF-8 text, a damaged workbook, no header row, no "
+                        "phone column, over 200 columns or 200000 rows, an unclosed quote, ...)."),
+    },
+    description="Owners, admins and agents. The body is the file itself (not multipart, not JSON): a CSV (UTF-8) or an "
+                "Excel workbook (.xlsx), up to 32 MiB. Headers are matched loosely (`Phone`, `Mobile`, `Contact No`, "
+                "`Full Name`, `First Name` + `Last Name`, `Email`, `Source`, `Stage`/`Status`, `Temperature`, `Score`, "
+                "`Tags`, `Notes`, ...); a phone column is required, and other columns become custom fields. A row whose "
+                "phone matches a live contact is merged into it: it fills empty fields and adds tags and custom fields; "
+                "with `overwrite=true` it also replaces the fields it has (name, stage and score included). The file is "
+                "read before anything is stored, so an unreadable one leaves nothing behind. The job then runs in the "
+                "background; its creator gets `import.progress` and `import.completed` events.",
+    parameters=[
+        {"name": "fileName", "in": "query", "required": False,
+         "description": "The file's name, kept on the job and used to tell the format when the content type does not "
+                        "(`.csv` or `.xlsx`). At most 255 characters.",
+         "schema": {"type": "string", "maxLength": 255}},
+        {"name": "overwrite", "in": "query", "required": False,
+         "description": "`true` lets rows replace the fields of existing contacts with the same phone number; `false` "
+                        "(default) only fills empty ones.",
+         "schema": {"type": "string", "enum": ["true", "false"], "default": "false"}},
+    ],
+    request_body={
+        "description": "The file's bytes. The format comes from the content type (`text/csv`, `application/csv`, "
+                       "`text/comma-separated-values` and `text/plain` are CSV); with `application/octet-stream` or no "
+                       "content type, from `fileName`'s extension, then from the bytes (a zip archive is a workbook, UTF-8 "
+                       "text is CSV).",
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string", "contentMediaType": "text/csv"}},
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                "schema": {"type": "string",
+                           "contentMediaType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}},
+            "application/octet-stream": {"schema": {"type": "string", "contentMediaType": "application/octet-stream"}},
+        },
+    },
+)}
+paths["/v1/contacts/imports/{id}"] = {"get": op(
+    "getContactImport", "An import's progress", "Imports", TENANT_SEC,
+    {
+        "200": ok("The import job: its status, counts, progress and refused rows.", ref("ContactImport")),
+        **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d404="Not found (`not-found`): no import of this tenant has that id, or the caller is an agent who did "
+                        "not start it."),
+    },
+    description="The user who started the import, and owners and admins.",
+    parameters=[{"name": "id", "in": "path", "required": True,
+                 "description": "The import's id. A value that is not a UUID answers 404.",
+                 "schema": {"type": "string", "format": "uuid"}}],
+)}
+
+# ---------------------------------------------------------------- tags
+paths["/v1/tags"] = {
+    "get": op(
+        "listTags", "The tenant's tags", "Tags", TENANT_SEC,
+        {
+            "200": ok("Every tag of the tenant's catalogue, by name, with how many live contacts carry it.", ref("TagList")),
+            **problems(401, 403, 500, 503, d401=D401_TENANT, d403=D403_CRM),
+        },
+        description="Owners, admins and agents. Tags given to contacts join the catalogue automatically.",
+    ),
+    "post": op(
+        "saveTag", "Create a tag or change its colour", "Tags", TENANT_SEC,
+        {
+            "200": ok("The tag already existed; its colour was set if `color` was given.", ref("Tag")),
+            "201": ok("The tag was created.", ref("Tag")),
+            **problems(*BODY_ERRORS, 401, 403, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                       d422="Validation failed (`validation-failed`): `name` is missing or not 1 to 50 characters without "
+                            "commas, semicolons or line breaks (pointer `/name`), or `color` is not `#` and 6 hex digits "
+                            "(pointer `/color`)."),
+        },
+        description="Owners, admins and agents. Names are trimmed and case-sensitive.",
+        request_body=body("SaveTagRequest", "The tag and, optionally, its colour."),
+    ),
+}
+paths["/v1/tags/{name}"] = {"delete": op(
+    "deleteTag", "Delete a tag", "Tags", TENANT_SEC,
+    {
+        "204": ok("The tag is gone from the catalogue and from every contact that carried it."),
+        **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d404="Not found (`not-found`): the tenant has no tag with exactly that name."),
+    },
+    description="Owners, admins and agents.",
+    parameters=[{"name": "name", "in": "path", "required": True,
+                 "description": "The tag's name, percent-encoded; matched exactly (case-sensitive).",
+                 "schema": {"type": "string", "minLength": 1}}],
+)}
+
+# ---------------------------------------------------------------- tasks
+paths["/v1/tasks"] = {"get": op(
+    "listTasks", "Follow-up tasks", "Tasks", TENANT_SEC,
+    {
+        "200": ok("Up to `limit` tasks, soonest due first.", ref("TaskList")),
+        **problems(401, 403, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are "
+                        "`/query/status`, `/query/contact`, `/query/assignee`, `/query/limit`."),
+    },
+    description="Owners, admins and agents. Today the tasks are the callbacks missed customer calls leave (assigned to "
+                "the contact's owner, or to nobody). Not paginated: the first `limit` by due time.",
+    parameters=[
+        {"name": "status", "in": "query", "required": False, "description": "Open (default) or done tasks.",
+         "schema": {"type": "string", "enum": ["open", "done"], "default": "open"}},
+        {"name": "contact", "in": "query", "required": False, "description": "Only this contact's tasks.",
+         "schema": {"type": "string", "format": "uuid"}},
+        {"name": "assignee", "in": "query", "required": False,
+         "description": "Only tasks assigned to this user (an id) or to the caller (`me`).",
+         "schema": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "const": "me"}]}},
+        {"name": "limit", "in": "query", "required": False, "description": "How many: a whole number from 1 to 200.",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+    ],
+)}
+paths["/v1/tasks/{id}/complete"] = {"post": op(
+    "completeTask", "Mark a task done", "Tasks", TENANT_SEC,
+    {
+        "200": ok("The task, done. Completing a done task changes nothing (its first `completedAt` and `completedBy` stay).",
+                  ref("Task")),
+        **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d404="Not found (`not-found`): no task of this tenant has that id."),
+    },
+    description="Owners, admins and agents.",
+    parameters=[{"name": "id", "in": "path", "required": True,
+                 "description": "The task's id. A value that is not a UUID answers 404.",
+                 "schema": {"type": "string", "format": "uuid"}}],
+)}
+
+# ---------------------------------------------------------------- dashboard
+paths["/v1/dashboard"] = {"get": op(
+    "getDashboard", "Pipeline, leads and calls", "Dashboard", TENANT_SEC,
+    {
+        "200": ok("The figures. Agents get their own (`scope: own`: the contacts they own, the calls they made, took or "
+                  "were rung for); owners and admins the tenant's (`scope: tenant`).", ref("Dashboard")),
+        **problems(401, 403, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d422="Validation failed (`validation-failed`): `from` or `to` is not an ISO 8601 time (pointers "
+                        "`/query/from`, `/query/to`), `from` is not before `to` (`/query/from`), or the range is over 366 "
+                        "days (`/query/to`)."),
+    },
+    description="Owners, admins and agents. The pipeline breakdowns (`contacts`, `byStage`, `byTemperature`, `bySource`) "
+                "count every live contact in scope now; `newLeads` and `calls` count those created in `[from, to)`.",
+    parameters=[
+        {"name": "from", "in": "query", "required": False,
+         "description": "Start of the period (ISO 8601, inclusive). Default: 30 days ago (even when `to` is given).",
+         "schema": {"type": "string", "format": "date-time"}},
+        {"name": "to", "in": "query", "required": False,
+         "description": "End of the period (ISO 8601, exclusive). Default: now. At most 366 days after `from`.",
+         "schema": {"type": "string", "format": "date-time"}},
+    ],
+)}
+
 # ---------------------------------------------------------------- schemas
 def nullable(schema):
     s = dict(schema)
@@ -572,6 +960,206 @@ def ident_input(desc):
                      "description": desc + " At most 200 characters without whitespace; an empty string clears it."})
 
 schemas = {
+    "ContactStage": {"type": "string", "enum": ["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"],
+                     "description": "Where a lead is in the sales funnel."},
+    "ContactTemperature": {"type": "string", "enum": ["hot", "warm", "cold", "dead"],
+                           "description": "How likely a lead is to buy, as the agent judges it."},
+    "Contact": obj({
+        "id": uuid,
+        "name": {"type": "string"},
+        "phone": {"type": ["string", "null"], "pattern": "^\\+[1-9][0-9]{6,14}$",
+                  "description": "E.164, e.g. `+919876543210`; unique among the tenant's live contacts.",
+                  "examples": ["+919876543210"]},
+        "email": {"type": ["string", "null"], "description": "Lower-cased."},
+        "source": {"type": ["string", "null"], "description": "Where the lead came from, e.g. `website`."},
+        "stage": ref("ContactStage"),
+        "temperature": {"type": ["string", "null"], "enum": ["hot", "warm", "cold", "dead", None]},
+        "score": {"type": "integer", "minimum": 0, "maximum": 100},
+        "tags": {"type": "array", "items": {"type": "string"}, "description": "In the order given, without duplicates."},
+        "ownerId": {**uuid, "type": ["string", "null"], "description": "The staff member who owns the contact; null when unassigned."},
+        "customFields": {"type": "object", "additionalProperties": True,
+                         "description": "Free-form JSON members (imports store unknown columns here as strings)."},
+        "customerUserId": {**uuid, "type": ["string", "null"], "description": "The portal customer user this contact is."},
+        "createdBy": {**uuid, "type": ["string", "null"], "description": "The user who created it; null for contacts the system made."},
+        "createdAt": dt,
+        "updatedAt": dt,
+        "deletedAt": {**dt, "description": "When it was soft-deleted; present only on deleted contacts."},
+    }, required=["id", "name", "phone", "email", "source", "stage", "temperature", "score", "tags", "ownerId",
+                 "customFields", "customerUserId", "createdBy", "createdAt", "updatedAt"],
+        description="A CRM contact (lead or customer). Optional values are explicit nulls, except `deletedAt`."),
+    "ContactPage": obj({
+        "items": {"type": "array", "items": ref("Contact")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` (with the same `sort`) for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "CreateContactRequest": obj({
+        "name": {"type": "string", "description": "1 to 200 characters after trimming."},
+        "phone": nullable({"type": "string", "maxLength": 40,
+                           "description": "As people type it (spaces, dashes, dots, brackets, a trunk 0, a `+` or `00` "
+                                          "country code); stored in E.164, with the tenant's `defaultCountryCode` for numbers "
+                                          "written without one. At most 40 characters. Null or absent means none."}),
+        "email": nullable({"type": "string", "description": "An email address, 3 to 254 characters; stored lower-cased."}),
+        "source": nullable({"type": "string", "maxLength": 100, "description": "At most 100 characters after trimming; empty means none."}),
+        "stage": nullable({"type": "string", "enum": ["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"], "description": "Default `new`."}),
+        "temperature": nullable({"type": "string", "enum": ["hot", "warm", "cold", "dead"]}),
+        "score": nullable({"type": "integer", "minimum": 0, "maximum": 100, "description": "Default 0."}),
+        "tags": nullable({"type": "array", "maxItems": 50,
+                          "items": {"type": "string", "maxLength": 50,
+                                    "description": "1 to 50 characters after trimming, without commas, semicolons or line breaks."},
+                          "description": "Duplicates are dropped; new tags join the tenant's catalogue."}),
+        "ownerId": nullable({**uuid, "description": "An active owner, admin or agent of the tenant. Absent or null: nobody, "
+                                                    "or the next agent in turn when the tenant's `contacts.autoAssign` is on."}),
+        "customerUserId": nullable({**uuid, "description": "A customer user of the tenant this contact is."}),
+        "customFields": {"type": "object", "additionalProperties": True,
+                         "description": "Free-form JSON members: at most 100 keys and 16 KiB serialised. Not null."},
+    }, required=["name"]),
+    "UpdateContactRequest": obj({
+        "name": nullable({"type": "string", "description": "1 to 200 characters after trimming; null leaves it."}),
+        "phone": nullable({"type": "string", "maxLength": 40, "description": "As for creation; `null` clears it."}),
+        "email": nullable({"type": "string", "description": "An email address; `null` clears it."}),
+        "source": nullable({"type": "string", "maxLength": 100, "description": "`null` or an empty string clears it."}),
+        "stage": nullable({"type": "string", "enum": ["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"], "description": "Null leaves it."}),
+        "temperature": nullable({"type": "string", "enum": ["hot", "warm", "cold", "dead"], "description": "`null` clears it."}),
+        "score": nullable({"type": "integer", "minimum": 0, "maximum": 100, "description": "Null leaves it."}),
+        "tags": nullable({"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 50},
+                          "description": "Replaces the whole list (same rules as creation); null leaves it."}),
+        "ownerId": nullable({**uuid, "description": "An active owner, admin or agent of the tenant; `null` unassigns."}),
+        "customerUserId": nullable({**uuid, "description": "A customer user of the tenant; `null` unlinks."}),
+        "customFields": {"type": "object", "additionalProperties": True,
+                         "description": "Merged into the stored object key by key; a key set to `null` is removed. At most "
+                                        "100 keys and 16 KiB. Not null."},
+    }, description="Absent fields stay as they are; the body must not be `{}`."),
+    "BulkContactsRequest": obj({
+        "ids": {"type": "array", "minItems": 1, "maxItems": 1000, "items": uuid,
+                "description": "The contacts to change (duplicates count once)."},
+        "action": {"type": "string", "enum": ["setStage", "setTemperature", "addTag", "removeTag", "assign", "delete"]},
+        "value": nullable({"type": "string",
+                           "description": "`setStage`: a stage (required). `setTemperature`: a temperature, or null/absent "
+                                          "to clear it. `addTag`, `removeTag`: a tag (required). `assign`: an active owner, "
+                                          "admin or agent's id, or null/absent to unassign. `delete`: ignored (soft delete)."}),
+    }, required=["ids", "action"]),
+    "BulkResult": obj({
+        "changed": {"type": "integer", "minimum": 1, "description": "How many distinct contacts the action was applied to."},
+    }, required=["changed"]),
+    "Note": obj({
+        "id": uuid,
+        "contactId": uuid,
+        "author": obj({"id": uuid, "name": {"type": "string"}}, required=["id", "name"]),
+        "body": {"type": "string"},
+        "createdAt": dt,
+    }, required=["id", "contactId", "author", "body", "createdAt"], description="A note a staff member wrote on a contact."),
+    "NotePage": obj({
+        "items": {"type": "array", "items": ref("Note")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "AddNoteRequest": obj({
+        "body": {"type": "string", "minLength": 1, "maxLength": 10000, "description": "1 to 10000 characters after trimming."},
+    }, required=["body"]),
+    "TimelineEntry": obj({
+        "id": uuid,
+        "kind": {"type": "string", "enum": ["created", "imported", "note", "stage_changed", "owner_changed", "deleted",
+                                            "restored", "call", "message", "payment"]},
+        "actorId": {**uuid, "type": ["string", "null"], "description": "Who did it; null for the system or a customer."},
+        "actorName": {"type": ["string", "null"], "description": "The actor's current name; null without an actor."},
+        "occurredAt": dt,
+        "data": {"type": "object",
+                 "description": "Depends on `kind`, e.g. `created` `{source}`, `imported` `{importId, fileName}`, `note` "
+                                "`{noteId, body}`, `stage_changed` and `owner_changed` `{from, to}`, `deleted` and "
+                                "`restored` `{}`, `call` `{callId, direction, status, durationSeconds, ...}`."},
+    }, required=["id", "kind", "actorId", "actorName", "occurredAt", "data"], description="One thing that happened to a contact."),
+    "TimelinePage": obj({
+        "items": {"type": "array", "items": ref("TimelineEntry")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "ContactImport": obj({
+        "id": uuid,
+        "status": {"type": "string", "enum": ["queued", "running", "completed", "failed"]},
+        "fileName": {"type": "string", "description": "The `fileName` given at upload; omitted when none was."},
+        "format": {"type": "string", "enum": ["csv", "xlsx"]},
+        "overwrite": {"type": "boolean"},
+        "totalRows": {"type": "integer", "minimum": 0, "description": "Data rows in the file (the header excluded)."},
+        "processedRows": {"type": "integer", "minimum": 0},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100,
+                     "description": "Whole percent of rows processed (100 for a file without rows)."},
+        "created": {"type": "integer", "minimum": 0, "description": "New contacts."},
+        "merged": {"type": "integer", "minimum": 0,
+                   "description": "Rows folded into an existing contact or into an earlier row of the file."},
+        "skipped": {"type": "integer", "minimum": 0,
+                    "description": "Blank rows, and rows matching an existing contact that added nothing to it."},
+        "failed": {"type": "integer", "minimum": 0, "description": "Rows refused, each listed in `failures`."},
+        "failures": {"type": "array", "maxItems": 1000,
+                     "items": obj({"row": {"type": "integer", "description": "The row number as the spreadsheet shows it (the header is row 1)."},
+                                   "reason": {"type": "string"}}, required=["row", "reason"]),
+                     "description": "The refused rows (the first 1000)."},
+        "error": {"type": "string", "description": "Why the whole job failed; omitted unless `status` is `failed`."},
+        "createdBy": uuid,
+        "createdAt": dt,
+        "startedAt": {**dt, "description": "Omitted until the job starts."},
+        "finishedAt": {**dt, "description": "Omitted until the job ends."},
+    }, required=["id", "status", "format", "overwrite", "totalRows", "processedRows", "progress", "created", "merged",
+                 "skipped", "failed", "failures", "createdBy", "createdAt"],
+        description="A contact import job."),
+    "Tag": obj({
+        "name": {"type": "string"},
+        "color": {"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$", "description": "Omitted when the tag has no colour."},
+        "contactCount": {"type": "integer", "minimum": 0, "description": "Live contacts carrying the tag."},
+        "createdAt": dt,
+    }, required=["name", "contactCount", "createdAt"]),
+    "TagList": obj({"items": {"type": "array", "items": ref("Tag")}}, required=["items"]),
+    "SaveTagRequest": obj({
+        "name": {"type": "string", "maxLength": 50,
+                 "description": "1 to 50 characters after trimming, without commas, semicolons or line breaks."},
+        "color": nullable({"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$",
+                           "description": "`#` and 6 hex digits, e.g. `#1a2b3c`. Null or absent keeps an existing tag's colour."}),
+    }, required=["name"]),
+    "Task": obj({
+        "id": uuid,
+        "kind": {"type": "string", "examples": ["callback"], "description": "Today always `callback`."},
+        "title": {"type": "string", "examples": ["Call back Asha Rao (missed call)"]},
+        "status": {"type": "string", "enum": ["open", "done"]},
+        "contact": obj({"id": uuid, "name": {"type": "string"}}, required=["id", "name"]),
+        "assigneeId": {**uuid, "description": "Omitted when nobody is assigned."},
+        "callId": {**uuid, "description": "The missed call that left it; omitted otherwise."},
+        "dueAt": dt,
+        "createdAt": dt,
+        "completedAt": {**dt, "description": "Omitted while open."},
+        "completedBy": {**uuid, "description": "Omitted while open."},
+    }, required=["id", "kind", "title", "status", "contact", "dueAt", "createdAt"], description="A follow-up task on a contact."),
+    "TaskList": obj({"items": {"type": "array", "items": ref("Task")}}, required=["items"]),
+    "Dashboard": obj({
+        "from": dt,
+        "to": dt,
+        "scope": {"type": "string", "enum": ["own", "tenant"],
+                  "description": "`own` for agents (their contacts and calls), `tenant` for owners and admins."},
+        "contacts": {"type": "integer", "minimum": 0, "description": "Live contacts in scope (all time)."},
+        "byStage": obj({s: {"type": "integer", "minimum": 0} for s in
+                        ["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"]},
+                       required=["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"],
+                       description="Live contacts per stage; every stage is present."),
+        "byTemperature": obj({t: {"type": "integer", "minimum": 0} for t in ["hot", "warm", "cold", "dead", "unset"]},
+                             required=["hot", "warm", "cold", "dead"],
+                             description="Live contacts per temperature; `unset` (no temperature) is present only when "
+                                         "some contact has none."),
+        "bySource": {"type": "array",
+                     "items": obj({"key": {"type": "string", "description": "The source; omitted for contacts without one."},
+                                   "count": {"type": "integer", "minimum": 1}}, required=["count"]),
+                     "description": "Live contacts per source, most first (ties by source name)."},
+        "newLeads": {"type": "integer", "minimum": 0, "description": "Contacts in scope created in `[from, to)`."},
+        "calls": obj({
+            "total": {"type": "integer", "minimum": 0},
+            "answered": {"type": "integer", "minimum": 0},
+            "missed": {"type": "integer", "minimum": 0},
+            "averageDurationSeconds": {"type": "integer", "minimum": 0,
+                                       "description": "Of answered calls; omitted when none was answered."},
+        }, required=["total", "answered", "missed"], description="Calls created in `[from, to)`."),
+    }, required=["from", "to", "scope", "contacts", "byStage", "byTemperature", "bySource", "newLeads", "calls"],
+        description="Dashboard figures for a period."),
+    "ContactSettings": obj({
+        "autoAssign": {"type": "boolean",
+                       "description": "New contacts without an owner (created, imported, or arriving by WhatsApp) go to the "
+                                      "tenant's active agents in turn (default false)."},
+        "agentsSeeOnlyOwn": {"type": "boolean",
+                             "description": "Agents see only the contacts they own; owners and admins always see all (default false)."},
+    }, required=["autoAssign", "agentsSeeOnlyOwn"]),
     "CallStatus": {"type": "string", "enum": ["ringing", "accepted", "ended", "declined", "missed", "cancelled"]},
     "CallParty": obj({"id": uuid, "name": {"type": "string"}, "type": {"type": "string", "enum": ["staff", "customer"]}},
                      required=["id", "name", "type"]),
@@ -592,6 +1180,11 @@ schemas = {
         "durationSeconds": {"type": "integer", "minimum": 0},
         "endReason": {"type": "string", "enum": ["completed", "declined", "missed", "no-agents", "cancelled"]},
         "endedBy": uuid,
+        "contact": obj({
+            "id": uuid, "name": {"type": "string"}, "phone": {"type": ["string", "null"]},
+            "stage": ref("ContactStage"), "ownerId": {"type": ["string", "null"], "format": "uuid"},
+        }, required=["id", "name", "stage"],
+            description="The customer's CRM contact the call is filed under; omitted for customers."),
         "livekit": obj({"url": {"type": "string"}, "token": {"type": "string", "description": "A LiveKit access token for this room, valid 10 minutes for joining."}},
                        required=["url", "token"]),
     }, required=["id", "status", "strategy", "caller", "room", "createdAt"],
@@ -772,7 +1365,8 @@ schemas = {
             }, required=["apiSecret"]),
         }, required=["whatsapp", "razorpay", "livekit"]),
         "calls": ref("CallSettings"),
-    }, required=["tenant", "defaultCountryCode", "timezone", "integrations", "calls"],
+        "contacts": ref("ContactSettings"),
+    }, required=["tenant", "defaultCountryCode", "timezone", "integrations", "calls", "contacts"],
         description="A tenant's settings as its administrators see them."),
     "UpdateSettingsRequest": obj({
         "name": nullable({"type": "string", "description": "The tenant's display name, 1 to 200 characters after trimming."}),
@@ -802,6 +1396,12 @@ schemas = {
             "defaultStrategy": nullable({"type": "string", "enum": ["ring-all", "round-robin"]}),
             "ringTimeoutSeconds": nullable({"type": "integer", "minimum": 5, "maximum": 120}),
             "wrapUpSeconds": nullable({"type": "integer", "minimum": 0, "maximum": 600}),
+        })),
+        "contacts": nullable(obj({
+            "autoAssign": nullable({"type": "boolean",
+                                    "description": "Give new contacts without an owner to the active agents in turn."}),
+            "agentsSeeOnlyOwn": nullable({"type": "boolean",
+                                          "description": "Limit agents to the contacts they own."}),
         })),
     }, description="Absent (or null) fields stay; at least one field must be given."),
     "CallSettings": obj({
@@ -863,6 +1463,11 @@ doc = {
         {"name": "Audit", "description": "The tenant's audit trail, for its owners and admins."},
         {"name": "Presence", "description": "Staff availability and reachability."},
         {"name": "Calls", "description": "Browser calls carried by LiveKit: ringing, first-accept-wins, history."},
+        {"name": "Contacts", "description": "CRM contacts (leads and customers) with notes, timeline, bulk changes and CSV export, for staff."},
+        {"name": "Imports", "description": "Contact imports from CSV or Excel files, run in the background, for staff."},
+        {"name": "Tags", "description": "The tenant's tag catalogue, for staff."},
+        {"name": "Tasks", "description": "Follow-up tasks on contacts, such as callbacks for missed calls, for staff."},
+        {"name": "Dashboard", "description": "Pipeline, new-lead and call figures for a period, for staff."},
         {"name": "Real-time", "description": "Events pushed over WebSocket or Server-Sent Events, with resume."},
         {"name": "Operator", "description": "Tenant administration by the platform operator."},
         {"name": "Operations", "description": "Health, metrics and this document; no token needed."},

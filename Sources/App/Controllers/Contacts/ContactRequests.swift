@@ -46,6 +46,10 @@ struct UpdateContactRequest: Decodable {
     let tags: [String]?
     let ownerId: String??
     let customerUserId: String??
+    /// Fields sent as null that a contact cannot be without.
+    let nulledRequired: [String]
+    /// Whether the body named any field this endpoint knows.
+    let namesAField: Bool
 
     enum CodingKeys: String, CodingKey {
         case name, phone, email, source, stage, temperature, score, tags, ownerId, customerUserId, customFields
@@ -68,6 +72,10 @@ struct UpdateContactRequest: Decodable {
         tags = try container.decodeIfPresent([String].self, forKey: .tags)
         ownerId = try nullable(.ownerId)
         customerUserId = try nullable(.customerUserId)
+        nulledRequired = try [CodingKeys.name, .stage, .score, .tags].filter {
+            container.contains($0) ? try container.decodeNil(forKey: $0) : false
+        }.map(\.stringValue)
+        namesAField = !container.allKeys.isEmpty
     }
 
     func validated(customFields body: [String: Any]) throws -> ContactChanges {
@@ -90,7 +98,8 @@ struct UpdateContactRequest: Decodable {
         } else {
             changes.customFields = ContactFieldRules.customFields(body, pointer: "/customFields", &validator)
         }
-        if body.isEmpty { validator.fail("", "must change at least one field") }
+        for key in nulledRequired { validator.fail("/\(key)", "cannot be null") }
+        if !namesAField { validator.fail("", "must change at least one of the contact's fields") }
         try validator.finish()
         return changes
     }

@@ -10,7 +10,7 @@ import Hummingbird
 struct TagsController: Sendable {
     let contacts: ContactService
 
-    struct TagResponse: Encodable, Sendable {
+    struct TagResponse: ResponseEncodable, Sendable {
         let name: String
         let color: String?
         let contactCount: Int
@@ -42,10 +42,11 @@ struct TagsController: Sendable {
         }
         try validator.finish()
         let created = try await contacts.saveTag(name: name ?? "", color: body.color, by: context.contactActor, logger: context.logger)
-        let tag = try await contacts.tags(by: context.contactActor, logger: context.logger).first { $0.name == name }
-        var response = try ItemList(items: [tag].compactMap { $0 }.map {
-            TagResponse(name: $0.name, color: $0.color, contactCount: $0.contactCount, createdAt: $0.createdAt)
-        }).response(from: request, context: context)
+        guard let tag = try await contacts.tags(by: context.contactActor, logger: context.logger).first(where: { $0.name == name }) else {
+            throw AppError.notFound("No such tag.")  // deleted again in between
+        }
+        var response = try TagResponse(name: tag.name, color: tag.color, contactCount: tag.contactCount, createdAt: tag.createdAt)
+            .response(from: request, context: context)
         response.status = created ? .created : .ok
         return response
     }
