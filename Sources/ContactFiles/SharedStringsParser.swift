@@ -14,7 +14,9 @@ final class SharedStringsParser: NSObject, XMLParserDelegate {
 
     static func parse(_ data: Data) throws(ContactFileError) -> [String] {
         let collector = SharedStringsParser()
-        let parser = XMLParser(data: data)
+        // A stream, not `XMLParser(data:)`: libxml2 refuses a whole part over about
+        // 10 MB handed over as one chunk (a 100,000-row sheet is 20 MB).
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = collector
         guard parser.parse() else { throw ContactFileError("The file is not a valid .xlsx workbook (its shared strings are malformed).") }
         return collector.strings

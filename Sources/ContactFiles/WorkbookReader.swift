@@ -76,7 +76,9 @@ final class XMLAttributes: NSObject, XMLParserDelegate {
 
     static func collect(_ data: Data, element: String) throws(ContactFileError) -> [[String: String]] {
         let collector = XMLAttributes(element: element)
-        let parser = XMLParser(data: data)
+        // A stream, not `XMLParser(data:)`: libxml2 refuses a whole part over about
+        // 10 MB handed over as one chunk (a 100,000-row sheet is 20 MB).
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = collector
         guard parser.parse() else { throw ContactFileError("The file is not a valid .xlsx workbook (its XML is malformed).") }
         return collector.found

@@ -25,7 +25,9 @@ final class WorksheetParser: NSObject, XMLParserDelegate {
 
     static func parse(_ data: Data, sharedStrings: [String]) throws(ContactFileError) -> [SheetRow] {
         let collector = WorksheetParser(sharedStrings: sharedStrings)
-        let parser = XMLParser(data: data)
+        // A stream, not `XMLParser(data:)`: libxml2 refuses a whole part over about
+        // 10 MB handed over as one chunk (a 100,000-row sheet is 20 MB).
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.delegate = collector
         let parsed = parser.parse()
         if let failure = collector.failure { throw failure }

@@ -80,4 +80,17 @@ struct WorkbookTests {
         let truncated = try Self.workbook(sheet: "<row r=\"1\"><c r=\"A1\" t=\"inlineStr\"><is><t>Phone</t></is></c></row>", sharedStrings: nil)
         #expect(throws: ContactFileError.self) { try ContactFileReader.read(truncated.prefix(truncated.count / 2), format: .xlsx) }
     }
+
+    @Test("a worksheet over 10 MB (100,000 rows) is read whole")
+    func largeSheet() throws {
+        var rows = #"<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="B1" t="inlineStr"><is><t>Phone</t></is></c></row>"#
+        for index in 2...100_001 {
+            rows += #"<row r="\#(index)"><c r="A\#(index)" t="inlineStr"><is><t>Contact number \#(index)</t></is></c>"#
+                + #"<c r="B\#(index)"><v>\#(9_000_000_000 + index)</v></c></row>"#
+        }
+        #expect(rows.utf8.count > 10_000_000)
+        let sheet = try ContactFileReader.read(try Self.workbook(sheet: rows, sharedStrings: nil), format: .xlsx)
+        #expect(sheet.rows.count == 100_000)
+        #expect(sheet.rows.last?.cells == ["Contact number 100001", "9000100001"])
+    }
 }
