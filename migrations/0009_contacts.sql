@@ -1,10 +1,6 @@
 -- 0009: the CRM's contacts (one model for leads and customers), their notes, the
 -- tenant's tag catalogue, the timeline every feature writes into, and import jobs.
 
--- Trigram indexes make "search by any part of a name, phone or email" an index
--- scan. pg_trgm is a trusted extension: the database owner may create it.
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-
 CREATE TABLE contacts (
     id uuid PRIMARY KEY,
     tenant_id uuid NOT NULL REFERENCES tenants (id),
@@ -27,10 +23,15 @@ CREATE TABLE contacts (
     updated_at timestamptz NOT NULL DEFAULT now(),
     -- Deleting is soft: admins can restore.
     deleted_at timestamptz,
-    -- What the search box matches: name, phone digits and email, lower-cased.
+    -- What a text search matches (any part of the name or email, lower-cased): a
+    -- filter over the tenant's contacts. Digit searches use the phone indexes below.
     search_text text GENERATED ALWAYS AS (
         lower(name) || ' ' || coalesce(substr(phone, 2), '') || ' ' || coalesce(lower(email), '')
-    ) STORED
+    ) STORED,
+    -- The phone's digits and the same reversed, for digit searches by range scans
+    -- (see the indexes below); "C" collation orders digits by code point.
+    phone_digits text COLLATE "C" GENERATED ALWAYS AS (substr(phone, 2)) STORED,
+    phone_digits_reversed text COLLATE "C" GENERATED ALWAYS AS (reverse(substr(phone, 2))) STORED
 );
 SELECT switchboard_isolate_by_tenant('contacts');
 
@@ -41,8 +42,20 @@ CREATE UNIQUE INDEX contacts_tenant_phone_key ON contacts (tenant_id, phone) WHE
 CREATE INDEX contacts_tenant_created_idx ON contacts (tenant_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX contacts_tenant_stage_created_idx ON contacts (tenant_id, stage, created_at DESC, id DESC) WHERE deleted_at IS NULL;
 CREATE INDEX contacts_tenant_owner_created_idx ON contacts (tenant_id, owner_id, created_at DESC, id DESC) WHERE deleted_at IS NULL;
-CREATE INDEX contacts_tags_idx ON contacts USING gin (tags) WHERE deleted_at IS NULL;
-CREATE INDEX contacts_search_idx ON contacts USING gin (search_text gin_trgm_ops) WHERE deleted_at IS NULL;
+-- No GIN index on tags or trigram index on search_text: under row-level security
+-- the planner may use an index only through leakproof operators, and neither
+-- `@>` on arrays nor LIKE is one, so such indexes are never used by the server's
+-- (non-superuser) role. Text comparison on a column is leakproof (substr() and
+-- reverse() are not, hence stored columns rather than expression indexes), so
+-- phone search is a range scan on the digits (a typed prefix) and on the
+-- reversed digits (a typed ending).
+CREATE INDEX contacts_phone_digits_idx ON contacts (tenant_id, phone_digits)
+    WHERE phone_digits IS NOT NULL AND deleted_at IS NULL;
+CREATE INDEX contacts_phone_reversed_idx ON contacts (tenant_id, phone_digits_reversed)
+    WHERE phone_digits_reversed IS NOT NULL AND deleted_at IS NULL;
+-- The dashboard's breakdowns read only these columns: an index-only scan.
+CREATE INDEX contacts_dashboard_idx ON contacts (tenant_id, owner_id, stage, temperature, source, created_at)
+    WHERE deleted_at IS NULL;
 CREATE INDEX contacts_customer_idx ON contacts (tenant_id, customer_user_id) WHERE customer_user_id IS NOT NULL;
 
 CREATE TABLE contact_notes (

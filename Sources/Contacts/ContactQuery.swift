@@ -7,7 +7,7 @@ struct ContactQuery {
     private var conditions: [String] = []
     private var bindings = PostgresBindings()
 
-    init(tenantID: UUID, filter: ContactFilter, visibleOwner: UUID?) {
+    init(tenantID: UUID, filter: ContactFilter, visibleOwner: UUID?, defaultCountryCode: String) {
         conditions.append("c.tenant_id = \(bind(tenantID))")
         conditions.append(filter.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL")
         if let stage = filter.stage { conditions.append("c.stage = \(bind(stage.rawValue))") }
@@ -19,8 +19,13 @@ struct ContactQuery {
         if let owner = visibleOwner { conditions.append("c.owner_id = \(bind(owner))") }
         if let from = filter.createdFrom { conditions.append("c.created_at >= \(bind(from))") }
         if let to = filter.createdTo { conditions.append("c.created_at < \(bind(to))") }
-        if let search = filter.search.map(Self.searchTerm), !search.isEmpty {
-            conditions.append("c.search_text LIKE \(bind("%" + Self.escapeLike(search) + "%"))")
+        if let raw = filter.search {
+            if let digits = Self.phoneDigits(raw) {
+                conditions.append(phoneCondition(digits, countryCode: String(defaultCountryCode.filter(\.isNumber))))
+            } else {
+                let text = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                if !text.isEmpty { conditions.append("c.search_text LIKE \(bind("%" + Self.escapeLike(text) + "%"))") }
+            }
         }
     }
 
@@ -50,26 +55,34 @@ struct ContactQuery {
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
-    /// Every matching contact's id, in one query (bulk export walks pages instead).
-    mutating func ids(limit: Int) -> PostgresQuery {
-        let sql = "SELECT c.id FROM contacts c WHERE \(conditions.joined(separator: " AND ")) LIMIT \(bind(limit))"
-        return PostgresQuery(unsafeSQL: sql, binds: bindings)
-    }
-
     private mutating func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
         bindings.append(value)
         return "$\(bindings.count)"
     }
 
-    /// What the search box text matches: a phone-like term ("+91 98765-43210") by
-    /// its digits, anything else lower-cased.
-    static func searchTerm(_ raw: String) -> String {
+    /// The digits of a phone-like search ("+91 98765-43210"), or nil for text.
+    static func phoneDigits(_ raw: String) -> String? {
         let trimmed = raw.trimmingCharacters(in: .whitespaces)
         let phoneCharacters = Set("+-() .0123456789")
-        if trimmed.contains(where: \.isNumber), trimmed.allSatisfy({ phoneCharacters.contains($0) }) {
-            return trimmed.filter(\.isNumber)
+        guard trimmed.contains(where: \.isNumber), trimmed.allSatisfy({ phoneCharacters.contains($0) }) else { return nil }
+        return trimmed.filter(\.isNumber)
+    }
+
+    /// A phone whose digits start with the typed ones (as typed, or after the
+    /// tenant's country code with a trunk 0 dropped) or end with them: three range
+    /// scans on the phone indexes (migrations/0009).
+    private mutating func phoneCondition(_ digits: String, countryCode: String) -> String {
+        func range(_ expression: String, _ prefix: String) -> String {
+            // ":" follows "9" in "C" collation: [prefix, prefix + ":") holds every digit string starting with it.
+            "(\(expression) >= \(bind(prefix)) AND \(expression) < \(bind(prefix + ":")))"
         }
-        return trimmed.lowercased()
+        let digitsColumn = "c.phone_digits"
+        let reversedColumn = "c.phone_digits_reversed"
+        var national = Substring(digits)
+        while national.hasPrefix("0") { national = national.dropFirst() }
+        var alternatives = [range(digitsColumn, digits), range(reversedColumn, String(digits.reversed()))]
+        if !countryCode.isEmpty, !national.isEmpty { alternatives.append(range(digitsColumn, countryCode + national)) }
+        return "(" + alternatives.joined(separator: " OR ") + ")"
     }
 
     static func escapeLike(_ text: String) -> String {

@@ -60,7 +60,9 @@ public struct ContactService: Sendable {
     ) async throws -> [Contact] {
         try await database.withTenant(actor.tenantID, logger: logger) { connection in
             let settings = try await settings(actor.tenantID, on: connection, logger: logger)
-            var query = ContactQuery(tenantID: actor.tenantID, filter: filter, visibleOwner: actor.visibleOwner(settings.contacts))
+            var query = ContactQuery(
+                tenantID: actor.tenantID, filter: filter, visibleOwner: actor.visibleOwner(settings.contacts),
+                defaultCountryCode: settings.defaultCountryCode)
             let rows = try await connection.query(query.page(sort: sort, after: cursor, limit: limit), logger: logger)
             return try await ContactStore.contacts(from: rows, tenantID: actor.tenantID)
         }

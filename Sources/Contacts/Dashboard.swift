@@ -76,7 +76,9 @@ public struct Dashboard: Sendable {
                 FROM calls c
                 WHERE tenant_id = \(actor.tenantID) AND created_at >= \(from) AND created_at < \(to)
                   AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
-                       OR EXISTS (SELECT 1 FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(own)))
+                       -- One hashed lookup of the agent's offers, not a probe per call.
+                       OR id IN (SELECT o.call_id FROM call_offers o
+                                 WHERE o.tenant_id = \(actor.tenantID) AND o.user_id = \(own) AND o.offered_at >= \(from)))
                 """,
                 logger: logger
             )
