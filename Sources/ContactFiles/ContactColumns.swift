@@ -1,49 +1,23 @@
-/// What each column of an import holds, from header names as people write them:
-/// compared without case, spaces or punctuation ("Contact No." is "contactno").
+/// Which columns of a sheet hold which field, from its header.
 struct ContactColumns {
-    enum Field: Hashable {
-        case name, firstName, lastName, phone, email, source, stage, temperature, score, tags, note
-    }
-
-    /// Columns by field (several columns may hold one field: the first non-empty wins).
-    private(set) var columns: [Field: [Int]] = [:]
-    /// Columns no field claims: their values become custom fields under the header text.
+    /// Columns by field, in sheet order: when several hold one field, the first
+    /// non-empty cell wins.
+    private var columns: [ContactField: [Int]] = [:]
+    /// Columns no field claims, with the header their values are kept under.
     private(set) var custom: [(index: Int, key: String)] = []
-
-    static let aliases: [String: Field] = {
-        var aliases: [String: Field] = [:]
-        func add(_ field: Field, _ names: [String]) { for name in names { aliases[key(name)] = field } }
-        add(.name, ["Name", "Full Name", "Customer Name", "Lead Name", "Contact Name", "Client Name", "Contact Person"])
-        add(.firstName, ["First Name", "Given Name", "FirstName"])
-        add(.lastName, ["Last Name", "Surname", "Family Name", "LastName"])
-        add(
-            .phone,
-            [
-                "Phone", "Mobile", "Contact No", "Contact Number", "Phone Number", "Phone No", "Mobile No", "Mobile Number",
-                "Cell", "Cell Phone", "WhatsApp", "WhatsApp Number", "WhatsApp No", "Ph No", "Tel", "Telephone", "Contact",
-            ])
-        add(.email, ["Email", "E-mail", "Email Address", "E-mail Address", "Mail", "Email ID", "Mail ID"])
-        add(.source, ["Source", "Lead Source"])
-        add(.stage, ["Stage", "Status", "Lead Stage", "Lead Status"])
-        add(.temperature, ["Temperature", "Temp", "Lead Temperature"])
-        add(.score, ["Score", "Lead Score"])
-        add(.tags, ["Tags", "Tag", "Labels", "Label"])
-        add(.note, ["Notes", "Note", "Remarks", "Remark", "Comments", "Comment"])
-        return aliases
-    }()
-
-    static func key(_ header: String) -> String {
-        String(header.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }.map(Character.init))
-    }
+    /// Header text by column, for naming a column in a row's problem.
+    private let header: [String]
 
     init(header: [String]) throws(ContactFileError) {
+        self.header = header
         for (index, raw) in header.enumerated() {
-            let text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !text.isEmpty else { continue }
-            if let field = Self.aliases[Self.key(text)] {
+            let text = raw.trimmed
+            if text.isEmpty {
+                custom.append((index, Self.unnamed(index)))
+            } else if let field = ContactField.aliases[ContactField.key(text)] {
                 columns[field, default: []].append(index)
             } else {
-                custom.append((index, String(text.prefix(100))))
+                custom.append((index, text))
             }
         }
         guard columns[.phone] != nil else {
@@ -51,12 +25,37 @@ struct ContactColumns {
         }
     }
 
+    /// The values of the columns no field claims, by header, trimmed; empty cells
+    /// left out. Values under no header (an empty header cell, or a row longer
+    /// than the header) are kept under "Column H" rather than dropped unseen.
+    func customValues(in cells: [String]) -> [String: String] {
+        var values: [String: String] = [:]
+        for (index, key) in custom where index < cells.count && values[key] == nil {
+            let value = cells[index].trimmed
+            if !value.isEmpty { values[key] = value }
+        }
+        for index in header.count..<max(header.count, cells.count) {
+            let value = cells[index].trimmed
+            if !value.isEmpty { values[Self.unnamed(index)] = value }
+        }
+        return values
+    }
+
+    private static func unnamed(_ index: Int) -> String { "Column \(CellReference.columnName(index))" }
+
     /// The first non-empty value of `field` in `cells`, trimmed.
-    func value(_ field: Field, in cells: [String]) -> String? {
-        for index in columns[field] ?? [] where index < cells.count {
-            let value = cells[index].trimmingCharacters(in: .whitespacesAndNewlines)
+    func value(_ field: ContactField, in cells: [String]) -> String? {
+        guard let indices = columns[field] else { return nil }
+        for index in indices where index < cells.count {
+            let value = cells[index].trimmed
             if !value.isEmpty { return value }
         }
         return nil
+    }
+
+    /// What to call column `index` in a message: its header, or its letter.
+    func name(of index: Int) -> String {
+        let text = index < header.count ? header[index].trimmed : ""
+        return text.isEmpty ? "column \(CellReference.columnName(index))" : "\"\(text.prefix(50))\""
     }
 }

@@ -1,87 +1,58 @@
-/// A phone number in E.164 (`+919876543210`), parsed from the many ways people
-/// type them: spaces, dashes, dots and brackets, a trunk `0`, the country code with
-/// or without `+` or `00`, and the `9876543210.0` or `9.87654321E9` a spreadsheet
-/// makes of a number.
+/// A phone number in E.164 (`+919876543210`), read from the many ways people and
+/// spreadsheets write them: spaces, dashes, dots and brackets; a trunk `0`; the
+/// country code with `+`, with `00` or bare; and the `9876543210.0` or
+/// `9.87654321E9` a spreadsheet makes of a number.
 public struct PhoneNumber: Sendable, Hashable {
+    /// "+" and 8 to 15 digits, the first not 0.
     public let e164: String
+    /// ``e164`` without the "+".
     public var digits: String { String(e164.dropFirst()) }
 
-    /// `defaultCountryCode` (like "+91") applies to numbers written without one.
+    /// Reads `raw`. A number written without a country code gets
+    /// `defaultCountryCode` (like "+91"). Throws ``PhoneNumberError`` saying what
+    /// is wrong ("has letters", "is too short for a +91 number (10 digits)").
     public init(parsing raw: String, defaultCountryCode: String) throws(PhoneNumberError) {
-        var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw PhoneNumberError(reason: "is empty") }
-        if let expanded = Self.expandScientific(text) { text = expanded }
-        if text.hasSuffix(".0") { text.removeLast(2) }
-        var international = false
-        if text.hasPrefix("+") {
-            international = true
-            text.removeFirst()
+        let written = try WrittenPhoneNumber(raw)
+        let country = defaultCountryCode.utf8.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+        guard (1...3).contains(country.count), country.first != UInt8(ascii: "0") else {
+            throw PhoneNumberError(reason: "cannot be read: the default country code \"\(defaultCountryCode)\" is not valid")
         }
-        var digits = ""
-        for character in text {
-            if character.isASCII, character.isNumber {
-                digits.append(character)
-            } else if " -.()/\u{00A0}".contains(character) {
-                continue
-            } else if character.isLetter {
-                throw PhoneNumberError(reason: "\"\(raw)\" has letters")
-            } else {
-                throw PhoneNumberError(reason: "\"\(raw)\" has characters a phone number cannot have")
-            }
+        var international =
+            written.isInternational ? written.digits : try Self.international(national: written.digits[...], country: country[...])
+        guard let first = international.first, first != UInt8(ascii: "0") else {
+            throw PhoneNumberError(reason: "does not start with a country code after \"+\" or \"00\"")
         }
-        if !international, digits.hasPrefix("00") {
-            international = true
-            digits.removeFirst(2)
+        if let plan = NumberingPlan.forInternational(international[...]) {
+            var national = international[plan.countryCode.count...]
+            // "+44 (0)20 7946 0958": the trunk 0 written after the country code.
+            if national.first == UInt8(ascii: "0"), plan.accepts(national.dropFirst()) { national = national.dropFirst() }
+            guard plan.accepts(national) else { throw PhoneNumberError(reason: plan.problem(with: national)) }
+            international = plan.countryCode + national
         }
-        let country = String(defaultCountryCode.filter(\.isNumber))
-        if !international {
-            if digits.hasPrefix("0") { digits.removeFirst() }
-            let national = Self.nationalLength(country)
-            if let national, digits.count == national + country.count, digits.hasPrefix(country) {
-                international = true  // written with the country code but no "+"
-            } else if let national, digits.count != national {
-                throw PhoneNumberError(reason: "\"\(raw)\" is \(digits.count < national ? "too short" : "too long") for \(defaultCountryCode)")
-            } else {
-                digits = country + digits
-                international = true
-            }
-        }
-        guard let first = digits.first, first != "0" else { throw PhoneNumberError(reason: "\"\(raw)\" has no valid country code") }
-        guard digits.count >= 8 else { throw PhoneNumberError(reason: "\"\(raw)\" is too short") }
-        guard digits.count <= 15 else { throw PhoneNumberError(reason: "\"\(raw)\" is too long") }
-        if digits.hasPrefix("91"), digits.count != 12 {  // India: +91 and 10 digits
-            throw PhoneNumberError(reason: "\"\(raw)\" is not a 10-digit Indian number")
-        }
-        e164 = "+" + digits
+        guard international.count >= 8 else { throw PhoneNumberError(reason: "is too short") }
+        guard international.count <= 15 else { throw PhoneNumberError(reason: "is too long (more than 15 digits)") }
+        e164 = "+" + String(decoding: international, as: UTF8.self)
     }
 
-    /// The length of a national number where we know it (after the trunk 0), for
-    /// telling "919876543210" (country code included) from a national number.
-    static func nationalLength(_ country: String) -> Int? {
-        switch country {
-        case "91", "1": 10
-        case "44": 10
-        case "971": 9
-        case "65": 8
-        default: nil
+    /// The international digits of a number written without "+" or "00".
+    private static func international(
+        national written: ArraySlice<UInt8>, country: ArraySlice<UInt8>
+    ) throws(PhoneNumberError) -> [UInt8] {
+        var national = written
+        let hadTrunkZero = national.first == UInt8(ascii: "0")
+        if hadTrunkZero { national = national.dropFirst() }
+        guard !national.isEmpty else { throw PhoneNumberError(reason: "is too short") }
+        // A trunk 0 means the rest is national; without one, the digits may
+        // already begin with the country code ("919876543210").
+        let withCode = hadTrunkZero || !national.starts(with: country) ? nil : national.dropFirst(country.count)
+        guard let plan = NumberingPlan.forCountryCode(country) else {
+            // No known length: take the country code as written only when the
+            // number is long for a national one.
+            if let withCode, national.count >= 11 { return Array(country + withCode) }
+            return Array(country + national)
         }
-    }
-
-    /// "9.87654321E9" → "9876543210" when it is a whole number.
-    static func expandScientific(_ text: String) -> String? {
-        guard text.contains(where: { $0 == "E" || $0 == "e" }), let value = Double(text), value.rounded() == value,
-            value >= 0, value < 1e16
-        else { return nil }
-        return String(Int64(value))
-    }
-}
-
-/// Why a phone number was refused.
-public struct PhoneNumberError: Error, Sendable, Equatable, CustomStringConvertible {
-    public let reason: String
-    public var description: String { reason }
-
-    public init(reason: String) {
-        self.reason = reason
+        if plan.accepts(national) { return Array(country + national) }
+        if let withCode, plan.accepts(withCode) { return Array(country + withCode) }
+        throw PhoneNumberError(reason: plan.problem(with: national))
     }
 }
