@@ -88,6 +88,33 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The WhatsApp Cloud API adapter: the Graph API send call, webhook signatures and
+        // notification payloads (PROVIDERS.md section 1). No database.
+        .target(
+            name: "WhatsApp",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // One inbox for portal chat and WhatsApp: conversations, messages, the durable
+        // webhook intake and the send queue.
+        .target(
+            name: "Conversations",
+            dependencies: [
+                "Persistence",
+                "Accounts",
+                "Realtime",
+                "Contacts",
+                "ContactFiles",
+                "WhatsApp",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -97,6 +124,8 @@ let package = Package(
                 "Calls",
                 "Contacts",
                 "ContactFiles",
+                "Conversations",
+                "WhatsApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -125,6 +154,8 @@ let package = Package(
                 "Calls",
                 "Contacts",
                 "ContactFiles",
+                "Conversations",
+                "WhatsApp",
                 "Accounts",
                 "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -136,6 +167,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
+        ),
+        .testTarget(
+            name: "WhatsAppTests",
+            dependencies: ["WhatsApp"]
         ),
         .testTarget(
             name: "ContactFilesTests",

@@ -45,13 +45,18 @@ public struct TenantSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// Public identifiers of the tenant's WhatsApp Cloud API number.
+/// Public identifiers of the tenant's WhatsApp Cloud API number, and where the
+/// Graph API is (the version and base URL; nil means the adapter's defaults).
 public struct WhatsAppSettings: Codable, Sendable, Equatable {
     public var phoneNumberId: String?
     public var businessAccountId: String?
-    public init(phoneNumberId: String? = nil, businessAccountId: String? = nil) {
+    public var apiVersion: String?
+    public var baseUrl: String?
+    public init(phoneNumberId: String? = nil, businessAccountId: String? = nil, apiVersion: String? = nil, baseUrl: String? = nil) {
         self.phoneNumberId = phoneNumberId
         self.businessAccountId = businessAccountId
+        self.apiVersion = apiVersion
+        self.baseUrl = baseUrl
     }
 }
 

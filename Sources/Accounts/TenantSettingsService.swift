@@ -8,6 +8,8 @@ import PostgresNIO
 public struct TenantSettingsView: Sendable {
     public let tenant: Tenant
     public let secrets: [TenantSecretName: SecretSummary]
+    /// The unguessable key in each provider's webhook URL, by provider (`whatsapp`, `razorpay`).
+    public let webhookKeys: [String: String]
 }
 
 /// Reads and changes a tenant's settings and write-only integration secrets.
@@ -58,6 +60,10 @@ public struct TenantSettingsService: Sendable {
             throw AccountsError.tenantNotFound
         }
         let secrets = try await secretStore.summaries(tenantID, on: connection, logger: logger)
-        return TenantSettingsView(tenant: tenant, secrets: secrets)
+        var keys: [String: String] = [:]
+        let rows = try await connection.query(
+            "SELECT provider, key FROM tenant_webhook_keys WHERE tenant_id = \(tenantID)", logger: logger)
+        for try await (provider, key) in rows.decode((String, String).self) { keys[provider] = key }
+        return TenantSettingsView(tenant: tenant, secrets: secrets, webhookKeys: keys)
     }
 }

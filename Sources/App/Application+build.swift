@@ -1,6 +1,7 @@
 import Accounts
 import Calls
 import Contacts
+import Conversations
 import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
@@ -43,9 +44,10 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: logger)
     let webSocketRouter = Router(context: WebSocketUpgradeContext.self)
     let importWorker = ContactImportWorker(database: database, logger: logger)
+    let messaging = Messaging(config: config, database: database, logger: logger)
     let router = try await buildRouter(
         config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter,
-        importWorker: importWorker
+        importWorker: importWorker, messaging: messaging
     )
     let application = Application(
         router: router,
@@ -73,6 +75,8 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
             + [
                 CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger),
                 importWorker,
+                messaging.sender,
+                messaging.inbound,
             ],
         logger: logger
     )
@@ -92,13 +96,14 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
     return try await buildRouter(
         config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self),
-        importWorker: ContactImportWorker(database: database, logger: Logger(label: "switchboard"))
+        importWorker: ContactImportWorker(database: database, logger: Logger(label: "switchboard")),
+        messaging: Messaging(config: config, database: database, logger: Logger(label: "switchboard"))
     )
 }
 
 func buildRouter(
     config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>,
-    importWorker: ContactImportWorker
+    importWorker: ContactImportWorker, messaging: Messaging
 ) async throws -> Router<AppRequestContext> {
     let registry = MetricsRegistry.shared
     let hasher = PasswordHasher(cost: config.bcryptCost)
@@ -144,6 +149,11 @@ func buildRouter(
     let contactRoutes = ContactsController(contacts: contacts)
     contactRoutes.addRoutes(to: v1.tenantRoutes("contacts", authenticator: authenticator, policy: .staff))
     contactRoutes.addAdministratorRoutes(to: v1.tenantRoutes("contacts", authenticator: authenticator, policy: .administrators))
+    ContactWhatsAppController(conversations: messaging.conversations)
+        .addRoutes(to: v1.tenantRoutes("contacts", authenticator: authenticator, policy: .staff))
+    ConversationsController(conversations: messaging.conversations)
+        .addRoutes(to: v1.tenantRoutes("conversations", authenticator: authenticator, policy: .anyone))
+    WhatsAppWebhookController(intake: messaging.intake).addRoutes(to: v1.group("webhooks/whatsapp"))
     TagsController(contacts: contacts).addRoutes(to: v1.tenantRoutes("tags", authenticator: authenticator, policy: .staff))
     TasksController(tasks: ContactTasks(database: database))
         .addRoutes(to: v1.tenantRoutes("tasks", authenticator: authenticator, policy: .staff))

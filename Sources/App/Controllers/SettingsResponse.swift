@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Hummingbird
+import WhatsApp
 
 /// `GET /v1/settings`: plain settings, and secrets only as `{configured, last4}`.
 struct SettingsResponse: ResponseEncodable, Sendable {
@@ -20,6 +21,11 @@ struct SettingsResponse: ResponseEncodable, Sendable {
     struct WhatsApp: Encodable, Sendable {
         let phoneNumberId: String?
         let businessAccountId: String?
+        /// The Graph API version and base URL sends use (the defaults when not set).
+        let apiVersion: String
+        let baseUrl: String
+        /// Where to point the Meta app's webhook (GET verify and POST notifications).
+        let webhookPath: String?
         let accessToken: Secret
         let appSecret: Secret
         let verifyToken: Secret
@@ -64,6 +70,9 @@ struct SettingsResponse: ResponseEncodable, Sendable {
         integrations = Integrations(
             whatsapp: WhatsApp(
                 phoneNumberId: settings.whatsapp.phoneNumberId, businessAccountId: settings.whatsapp.businessAccountId,
+                apiVersion: settings.whatsapp.apiVersion ?? GraphCredentials.defaultAPIVersion,
+                baseUrl: settings.whatsapp.baseUrl ?? GraphCredentials.defaultBaseURL,
+                webhookPath: view.webhookKeys["whatsapp"].map { "/v1/webhooks/whatsapp/\($0)" },
                 accessToken: secret(.whatsappAccessToken), appSecret: secret(.whatsappAppSecret),
                 verifyToken: secret(.whatsappVerifyToken)
             ),

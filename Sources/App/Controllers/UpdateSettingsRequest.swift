@@ -6,6 +6,8 @@ struct UpdateSettingsRequest: Decodable {
     struct WhatsApp: Decodable {
         let phoneNumberId: String?
         let businessAccountId: String?
+        let apiVersion: String?
+        let baseUrl: String?
         let accessToken: String?
         let appSecret: String?
         let verifyToken: String?
@@ -80,6 +82,21 @@ struct UpdateSettingsRequest: Decodable {
         let whatsapp = integrations?.whatsapp
         identifier(whatsapp?.phoneNumberId, "/integrations/whatsapp/phoneNumberId")
         identifier(whatsapp?.businessAccountId, "/integrations/whatsapp/businessAccountId")
+        if let version = whatsapp?.apiVersion {
+            fields.append("integrations.whatsapp.apiVersion")
+            if !version.isEmpty, version.range(of: #"^v[0-9]{1,3}\.[0-9]{1,3}$"#, options: .regularExpression) == nil {
+                validator.fail("/integrations/whatsapp/apiVersion", "must be a Graph API version such as v21.0")
+            }
+        }
+        if let url = whatsapp?.baseUrl {
+            fields.append("integrations.whatsapp.baseUrl")
+            let parsed = URL(string: url)
+            if !url.isEmpty,
+                url.count > 500 || !["https", "http"].contains(parsed?.scheme ?? "") || parsed?.host == nil || parsed?.query != nil
+            {
+                validator.fail("/integrations/whatsapp/baseUrl", "must be an http(s):// URL such as https://graph.facebook.com")
+            }
+        }
         secret(whatsapp?.accessToken, .whatsappAccessToken, "/integrations/whatsapp/accessToken")
         secret(whatsapp?.appSecret, .whatsappAppSecret, "/integrations/whatsapp/appSecret")
         secret(whatsapp?.verifyToken, .whatsappVerifyToken, "/integrations/whatsapp/verifyToken")
@@ -126,6 +143,12 @@ struct UpdateSettingsRequest: Decodable {
                 if let zone { settings.timezone = zone }
                 if let value = whatsapp?.phoneNumberId { settings.whatsapp.phoneNumberId = value.isEmpty ? nil : value }
                 if let value = whatsapp?.businessAccountId { settings.whatsapp.businessAccountId = value.isEmpty ? nil : value }
+                if let value = whatsapp?.apiVersion { settings.whatsapp.apiVersion = value.isEmpty ? nil : value }
+                if let value = whatsapp?.baseUrl {
+                    var trimmed = value
+                    while trimmed.hasSuffix("/") { trimmed.removeLast() }
+                    settings.whatsapp.baseUrl = trimmed.isEmpty ? nil : trimmed
+                }
                 if let value = razorpay?.keyId { settings.razorpay.keyId = value.isEmpty ? nil : value }
                 if let value = livekit?.url { settings.livekit.url = value.isEmpty ? nil : value }
                 if let value = livekit?.apiKey { settings.livekit.apiKey = value.isEmpty ? nil : value }

@@ -1,0 +1,226 @@
+import Accounts
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL for conversations and read marks. Every statement names the tenant; callers
+/// run them inside `Database.withTenant`.
+struct ConversationStore: Sendable {
+    /// The columns `conversations(from:)` decodes; `$reader` and `$direction` are the
+    /// reading user and the direction of the messages they have to read.
+    private static func select(reader: UUID, unreadDirection: ChatMessage.Direction) -> PostgresQuery {
+        """
+        SELECT c.id, c.tenant_id, c.channel, c.contact_id, ct.name, ct.phone, c.customer_user_id, cu.name, cu.phone,
+               c.assignee_id, c.status, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.window_closed_at,
+               c.created_at, c.updated_at, c.resolved_at,
+               (SELECT count(*) FROM messages m
+                WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.direction = \(unreadDirection.rawValue)
+                  AND m.seq > coalesce(r.last_read_seq, 0))::int4
+        FROM conversations c
+        LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+        LEFT JOIN users cu ON cu.id = c.customer_user_id AND cu.tenant_id = c.tenant_id
+        LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.tenant_id = c.tenant_id AND r.user_id = \(reader)
+        """
+    }
+
+    /// The conversation as `reader` sees it (their unread count), locked when `lock`.
+    func find(
+        _ tenantID: UUID, id: UUID, reader: ConversationActor, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Conversation? {
+        var query = Self.select(reader: reader.userID, unreadDirection: Self.unreadDirection(reader))
+        query.sql += " WHERE c.tenant_id = $\(query.binds.count + 1) AND c.id = $\(query.binds.count + 2)"
+        query.binds.append(tenantID)
+        query.binds.append(id)
+        if lock { query.sql += " FOR UPDATE OF c" }
+        return try await Self.conversations(from: try await connection.query(query, logger: logger)).first
+    }
+
+    /// A page of the inbox, newest message first, after `cursor`. `visibleTo` limits
+    /// agents who see only their own (and the unassigned); customers see only theirs.
+    func page(
+        _ tenantID: UUID, filter: ConversationFilter, reader: ConversationActor, onlyOwnAndUnassigned: Bool,
+        after cursor: ConversationCursor?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Conversation] {
+        let direction = Self.unreadDirection(reader)
+        var query = Self.select(reader: reader.userID, unreadDirection: direction)
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            query.binds.append(value)
+            return "$\(query.binds.count)"
+        }
+        var conditions = ["c.tenant_id = \(bind(tenantID))"]
+        if reader.isCustomer { conditions.append("c.customer_user_id = \(bind(reader.userID))") }
+        if onlyOwnAndUnassigned { conditions.append("(c.assignee_id = \(bind(reader.userID)) OR c.assignee_id IS NULL)") }
+        if let channel = filter.channel { conditions.append("c.channel = \(bind(channel.rawValue))") }
+        if let status = filter.status { conditions.append("c.status = \(bind(status.rawValue))") }
+        switch filter.assignee {
+        case .user(let id): conditions.append("c.assignee_id = \(bind(id))")
+        case .unassigned: conditions.append("c.assignee_id IS NULL")
+        case nil: break
+        }
+        if let contact = filter.contactID { conditions.append("c.contact_id = \(bind(contact))") }
+        if filter.unreadOnly {
+            conditions.append(
+                """
+                EXISTS (SELECT 1 FROM messages m WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id
+                        AND m.direction = \(bind(direction.rawValue)) AND m.seq > coalesce(r.last_read_seq, 0))
+                """)
+        }
+        if let cursor {
+            conditions.append(
+                "(c.last_message_at, c.id) < (timestamptz 'epoch' + \(bind(cursor.micros)) * interval '1 microsecond', \(bind(cursor.id)))")
+        }
+        query.sql += " WHERE " + conditions.joined(separator: " AND ")
+        query.sql += " ORDER BY c.last_message_at DESC, c.id DESC LIMIT \(bind(limit))"
+        return try await Self.conversations(from: try await connection.query(query, logger: logger))
+    }
+
+    /// The id of the customer's portal conversation, if they have one.
+    func portalConversation(_ tenantID: UUID, customer: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        try await firstID(
+            connection.query(
+                "SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND customer_user_id = \(customer) AND channel = 'portal'",
+                logger: logger))
+    }
+
+    /// The id of the contact's WhatsApp conversation, if it has one.
+    func whatsappConversation(_ tenantID: UUID, contact: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        try await firstID(
+            connection.query(
+                "SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND contact_id = \(contact) AND channel = 'whatsapp'",
+                logger: logger))
+    }
+
+    /// Inserts a conversation unless its unique key (customer or contact) already has
+    /// one; answers the id that exists afterwards and whether it is new.
+    func insert(
+        _ tenantID: UUID, channel: Conversation.Channel, contact: UUID?, customer: UUID?, assignee: UUID?,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> (id: UUID, created: Bool) {
+        let id = UUID()
+        let inserted = try await firstID(
+            connection.query(
+                """
+                INSERT INTO conversations (id, tenant_id, channel, contact_id, customer_user_id, assignee_id)
+                VALUES (\(id), \(tenantID), \(channel.rawValue), \(contact), \(customer), \(assignee))
+                ON CONFLICT DO NOTHING RETURNING id
+                """,
+                logger: logger))
+        if let inserted { return (inserted, true) }
+        let existing =
+            switch channel {
+            case .portal: try await portalConversation(tenantID, customer: customer!, on: connection, logger: logger)
+            case .whatsapp: try await whatsappConversation(tenantID, contact: contact!, on: connection, logger: logger)
+            }
+        guard let existing else { throw ConversationError.notFound }
+        return (existing, false)
+    }
+
+    /// Moves the conversation's inbox position and preview to a new message, and
+    /// reopens it; an inbound WhatsApp message also reopens its window.
+    func touch(
+        _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE conversations SET
+                last_message_at = greatest(last_message_at, \(messageAt)),
+                last_message_preview = CASE WHEN \(messageAt) >= last_message_at THEN \(String(preview.prefix(200))) ELSE last_message_preview END,
+                last_inbound_at = CASE WHEN \(inbound) THEN greatest(coalesce(last_inbound_at, \(messageAt)), \(messageAt)) ELSE last_inbound_at END,
+                status = CASE WHEN \(reopen) THEN 'open' ELSE status END,
+                resolved_at = CASE WHEN \(reopen) THEN NULL ELSE resolved_at END,
+                updated_at = now()
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """,
+            logger: logger
+        )
+    }
+
+    func setAssignee(_ tenantID: UUID, id: UUID, assignee: UUID?, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE conversations SET assignee_id = \(assignee), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)",
+            logger: logger
+        )
+    }
+
+    func setStatus(_ tenantID: UUID, id: UUID, status: Conversation.Status, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE conversations SET status = \(status.rawValue), updated_at = now(),
+                resolved_at = CASE WHEN \(status.rawValue) = 'resolved' THEN now() ELSE NULL END
+            WHERE tenant_id = \(tenantID) AND id = \(id)
+            """,
+            logger: logger
+        )
+    }
+
+    /// WhatsApp refused a free-form message with 131047: the window is closed until
+    /// the customer writes again.
+    func closeWindow(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE conversations SET window_closed_at = now(), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)",
+            logger: logger
+        )
+    }
+
+    /// Marks everything up to the newest message read by `user`; answers that
+    /// message's id and seq, or nil when the conversation has no messages.
+    func markRead(
+        _ tenantID: UUID, conversation: UUID, user: UUID, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (messageID: UUID, seq: Int64)? {
+        let rows = try await connection.query(
+            """
+            WITH newest AS (
+                SELECT id, seq FROM messages WHERE tenant_id = \(tenantID) AND conversation_id = \(conversation)
+                ORDER BY seq DESC LIMIT 1
+            ), marked AS (
+                INSERT INTO conversation_reads (tenant_id, conversation_id, user_id, last_read_seq)
+                SELECT \(tenantID), \(conversation), \(user), seq FROM newest
+                ON CONFLICT (conversation_id, user_id)
+                DO UPDATE SET last_read_seq = greatest(conversation_reads.last_read_seq, EXCLUDED.last_read_seq), read_at = now()
+            )
+            SELECT id, seq FROM newest
+            """,
+            logger: logger
+        )
+        for try await (id, seq) in rows.decode((UUID, Int64).self) { return (id, seq) }
+        return nil
+    }
+
+    static func unreadDirection(_ reader: ConversationActor) -> ChatMessage.Direction {
+        reader.isCustomer ? .outbound : .inbound
+    }
+
+    private func firstID(_ rows: PostgresRowSequence) async throws -> UUID? {
+        for try await id in rows.decode(UUID.self) { return id }
+        return nil
+    }
+
+    static func conversations(from rows: PostgresRowSequence) async throws -> [Conversation] {
+        var result: [Conversation] = []
+        for try await row in rows {
+            var cells = row.makeIterator()
+            func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
+            let id = try next(UUID.self)
+            let tenantID = try next(UUID.self)
+            let channel = Conversation.Channel(rawValue: try next(String.self)) ?? .portal
+            let contactID = try next(UUID?.self)
+            let contactName = try next(String?.self)
+            let contactPhone = try next(String?.self)
+            let customerID = try next(UUID?.self)
+            let customerName = try next(String?.self)
+            let customerPhone = try next(String?.self)
+            let contact = contactID.map { Conversation.Party(id: $0, name: contactName ?? "", phone: contactPhone) }
+            let customer = customerID.map { Conversation.Party(id: $0, name: customerName ?? "", phone: customerPhone) }
+            result.append(
+                Conversation(
+                    id: id, tenantID: tenantID, channel: channel, contact: contact, customer: customer, assigneeID: try next(UUID?.self),
+                    status: Conversation.Status(rawValue: try next(String.self)) ?? .open, lastMessageAt: try next(Date.self),
+                    lastMessagePreview: try next(String?.self), lastInboundAt: try next(Date?.self), windowClosedAt: try next(Date?.self),
+                    createdAt: try next(Date.self), updatedAt: try next(Date.self), resolvedAt: try next(Date?.self),
+                    unreadCount: Int(try next(Int32.self))
+                ))
+        }
+        return result
+    }
+}

@@ -1,0 +1,198 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL for messages: writing them, paging a conversation, the forward-only status
+/// rules, and the WhatsApp send queue's claims. Every statement names the tenant.
+struct MessageStore: Sendable {
+    static let columns = """
+        m.id, m.conversation_id, m.direction, m.author_id, m.type, m.body, m.template::text, m.status, m.error_code,
+        m.error_title, m.provider_message_id, m.created_at, m.sent_at, m.delivered_at, m.read_at
+        """
+
+    struct Draft: Sendable {
+        var id = UUID()
+        let conversationID: UUID
+        let direction: ChatMessage.Direction
+        let authorID: UUID?
+        let type: String
+        let body: String
+        var template: ChatMessage.Template?
+        let status: ChatMessage.Status
+        var providerMessageID: String?
+        var createdAt: Date?
+        var idempotencyKey: String?
+        var requestHash: String?
+        /// Queued for the WhatsApp sender: due now.
+        var queued = false
+    }
+
+    /// Inserts the message; nil when its provider id is already stored (a WhatsApp
+    /// message delivered again).
+    func insert(_ draft: Draft, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+        let template: String? = try draft.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+        let rows = try await connection.query(
+            """
+            INSERT INTO messages AS m (id, tenant_id, conversation_id, direction, author_id, type, body, template, status,
+                                       provider_message_id, created_at, sent_at, idempotency_key, request_hash, next_attempt_at)
+            VALUES (\(draft.id), \(tenantID), \(draft.conversationID), \(draft.direction.rawValue), \(draft.authorID), \(draft.type),
+                    \(draft.body), \(template)::jsonb, \(draft.status.rawValue), \(draft.providerMessageID), coalesce(\(draft.createdAt), now()),
+                    CASE WHEN \(draft.status.rawValue) = 'sent' THEN coalesce(\(draft.createdAt), now()) END,
+                    \(draft.idempotencyKey), \(draft.requestHash), CASE WHEN \(draft.queued) THEN now() END)
+            ON CONFLICT (tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        return try await Self.messages(from: rows).first
+    }
+
+    func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+        let rows = try await connection.query(
+            "SELECT \(unescaped: Self.columns) FROM messages m WHERE m.tenant_id = \(tenantID) AND m.id = \(id)", logger: logger)
+        return try await Self.messages(from: rows).first
+    }
+
+    /// The message an earlier request with this idempotency key created, with that
+    /// request's fingerprint.
+    func find(
+        _ tenantID: UUID, author: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (message: ChatMessage, requestHash: String?)? {
+        let rows = try await connection.query(
+            """
+            SELECT m.request_hash, \(unescaped: Self.columns) FROM messages m
+            WHERE m.tenant_id = \(tenantID) AND m.author_id = \(author) AND m.idempotency_key = \(idempotencyKey)
+            """,
+            logger: logger
+        )
+        var hash: String?
+        var found: ChatMessage?
+        for try await row in rows {
+            var cells = row.makeIterator()
+            hash = try cells.next()!.decode(String?.self)
+            found = try Self.message(&cells)
+        }
+        return found.map { ($0, hash) }
+    }
+
+    /// A page of the conversation, newest first, before the message with `beforeSeq`.
+    func page(
+        _ tenantID: UUID, conversation: UUID, before cursor: Int64?, limit: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> [(message: ChatMessage, seq: Int64)] {
+        let rows = try await connection.query(
+            """
+            SELECT m.seq, \(unescaped: Self.columns) FROM messages m
+            WHERE m.tenant_id = \(tenantID) AND m.conversation_id = \(conversation) AND (\(cursor)::int8 IS NULL OR m.seq < \(cursor))
+            ORDER BY m.seq DESC LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        var page: [(ChatMessage, Int64)] = []
+        for try await row in rows {
+            var cells = row.makeIterator()
+            let seq = try cells.next()!.decode(Int64.self)
+            page.append((try Self.message(&cells), seq))
+        }
+        return page
+    }
+
+    /// The outbound message with WhatsApp id `wamid`, locked for a status change.
+    func findOutbound(_ tenantID: UUID, wamid: String, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM messages m
+            WHERE m.tenant_id = \(tenantID) AND m.provider_message_id = \(wamid) AND m.direction = 'outbound'
+            FOR UPDATE
+            """,
+            logger: logger
+        )
+        return try await Self.messages(from: rows).first
+    }
+
+    /// Writes a message's delivery fields (status, error, provider id, timestamps).
+    func saveDelivery(_ message: ChatMessage, tenantID: UUID, statusAt: Date?, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE messages SET status = \(message.status.rawValue), error_code = \(message.errorCode), error_title = \(message.errorTitle),
+                provider_message_id = \(message.providerMessageID), sent_at = \(message.sentAt), delivered_at = \(message.deliveredAt),
+                read_at = \(message.readAt), status_at = coalesce(\(statusAt), status_at)
+            WHERE tenant_id = \(tenantID) AND id = \(message.id)
+            """,
+            logger: logger
+        )
+    }
+
+    // MARK: the send queue
+
+    /// Takes a queued message for sending: one attempt more, leased to this node for
+    /// `leaseSeconds`. Nil when it is not due, already leased, or no longer queued.
+    func claimForSending(
+        _ tenantID: UUID, id: UUID, leaseSeconds: Int, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (message: ChatMessage, attempts: Int)? {
+        let rows = try await connection.query(
+            """
+            UPDATE messages m SET attempts = attempts + 1, lease_until = now() + \(leaseSeconds) * interval '1 second'
+            WHERE m.tenant_id = \(tenantID) AND m.id = \(id) AND m.status = 'queued' AND m.next_attempt_at <= now()
+              AND m.lease_until IS NULL
+            RETURNING m.attempts, \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        for try await row in rows {
+            var cells = row.makeIterator()
+            let attempts = try cells.next()!.decode(Int.self)
+            return (try Self.message(&cells), attempts)
+        }
+        return nil
+    }
+
+    /// Puts a message back in the queue after a retryable failure.
+    func retryLater(_ tenantID: UUID, id: UUID, afterSeconds: Double, error: String, code: Int?, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            UPDATE messages SET lease_until = NULL, next_attempt_at = now() + \(afterSeconds) * interval '1 second',
+                error_code = \(code), error_title = \(error)
+            WHERE tenant_id = \(tenantID) AND id = \(id) AND status = 'queued'
+            """,
+            logger: logger
+        )
+    }
+
+    /// Ends a message's time in the queue (sent or failed).
+    func leaveQueue(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            "UPDATE messages SET lease_until = NULL, next_attempt_at = NULL WHERE tenant_id = \(tenantID) AND id = \(id)",
+            logger: logger
+        )
+    }
+
+    // MARK: decoding
+
+    static func messages(from rows: PostgresRowSequence) async throws -> [ChatMessage] {
+        var messages: [ChatMessage] = []
+        for try await row in rows {
+            var cells = row.makeIterator()
+            messages.append(try message(&cells))
+        }
+        return messages
+    }
+
+    static func message(_ cells: inout PostgresRow.Iterator) throws -> ChatMessage {
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
+        let id = try next(UUID.self)
+        let conversationID = try next(UUID.self)
+        let direction = ChatMessage.Direction(rawValue: try next(String.self)) ?? .inbound
+        let authorID = try next(UUID?.self)
+        let type = try next(String.self)
+        let body = try next(String.self)
+        let template = try next(String?.self).flatMap { try? JSONDecoder().decode(ChatMessage.Template.self, from: Data($0.utf8)) }
+        return ChatMessage(
+            id: id, conversationID: conversationID, direction: direction, authorID: authorID, type: type, body: body, template: template,
+            status: ChatMessage.Status(rawValue: try next(String.self)) ?? .queued, errorCode: try next(Int?.self),
+            errorTitle: try next(String?.self), providerMessageID: try next(String?.self), createdAt: try next(Date.self),
+            sentAt: try next(Date?.self), deliveredAt: try next(Date?.self), readAt: try next(Date?.self)
+        )
+    }
+}

@@ -1,0 +1,54 @@
+import Logging
+import ServiceLifecycle
+
+/// The loop behind a durable queue's worker: items this node just stored are handed
+/// over at once (`nudge`), and every `pollInterval` the worker asks the database for
+/// anything still due (stored by another node, failed earlier, or missed while this
+/// node was down). Up to `concurrency` items are worked on at a time.
+final class NudgedWorker<Item: Sendable>: Sendable {
+    private let stream: AsyncStream<Item?>
+    private let continuation: AsyncStream<Item?>.Continuation
+    let pollInterval: Duration
+    let concurrency: Int
+
+    init(pollInterval: Duration, concurrency: Int) {
+        self.pollInterval = pollInterval
+        self.concurrency = concurrency
+        // A burst beyond this many waiting nudges is left to the next poll.
+        (stream, continuation) = AsyncStream.makeStream(of: Item?.self, bufferingPolicy: .bufferingOldest(10_000))
+    }
+
+    func nudge(_ item: Item) {
+        continuation.yield(item)
+    }
+
+    /// Runs until graceful shutdown: `work` for each nudged item, `poll` for the
+    /// items due now (each then worked on).
+    func run(poll: @escaping @Sendable () async -> [Item], work: @escaping @Sendable (Item) async -> Void) async {
+        let ticker = Task { [continuation, pollInterval] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: pollInterval)
+                continuation.yield(nil)
+            }
+        }
+        defer { ticker.cancel() }
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for await nudge in stream {
+                    let items = if let nudge { [nudge] } else { await poll() }
+                    for item in items where !Task.isShuttingDownGracefully {
+                        if running >= concurrency {
+                            await group.next()
+                            running -= 1
+                        }
+                        running += 1
+                        group.addTask { await work(item) }
+                    }
+                }
+            }
+        } onGracefulShutdown: { [continuation] in
+            continuation.finish()
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Accounts
+import Contacts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import ServiceLifecycle
+import WhatsApp
+
+/// Processes stored WhatsApp deliveries, each in one tenant transaction that also
+/// marks it processed, so a crash mid-way redoes the whole delivery and nothing
+/// twice: messages are inserted once by wamid, statuses only move forward. Runs
+/// deliveries stored on this node at once and polls for the rest (other nodes'
+/// leftovers, earlier failures, retried with backoff up to `maximumAttempts`).
+public final class WhatsAppInbound: Service, Sendable {
+    struct Item: Sendable {
+        let tenantID: UUID
+        let deliveryID: UUID
+    }
+
+    let database: Database
+    let logger: Logger
+    let worker: NudgedWorker<Item>
+    let conversations = ConversationStore()
+    let messages = MessageStore()
+    let events = ConversationEvents()
+    let phoneContacts = PhoneContacts()
+    let tenants = TenantStore()
+    let service: ConversationService
+    static let maximumAttempts = 10
+
+    public init(database: Database, service: ConversationService, pollInterval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.service = service
+        self.logger = logger
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4)
+    }
+
+    func nudge(_ tenantID: UUID, delivery: UUID) {
+        worker.nudge(Item(tenantID: tenantID, deliveryID: delivery))
+    }
+
+    public func run() async throws {
+        await worker.run(poll: { [self] in await pending() }, work: { [self] item in await process(item) })
+    }
+
+    private func pending() async -> [Item] {
+        do {
+            return try await database.withCrossTenantAccess(.whatsappDeliveries, logger: logger) { connection in
+                // Deliveries younger than two seconds are left to the node that stored them.
+                let rows = try await connection.query(
+                    """
+                    SELECT tenant_id, id FROM whatsapp_deliveries
+                    WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
+                      AND (retry_at IS NULL OR retry_at <= now())
+                    ORDER BY received_at LIMIT 200
+                    """,
+                    logger: logger)
+                var items: [Item] = []
+                for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, deliveryID: id)) }
+                return items
+            }
+        } catch {
+            logger.warning("could not look for WhatsApp deliveries", metadata: ["error": "\(String(reflecting: error))"])
+            return []
+        }
+    }
+
+    func process(_ item: Item) async {
+        do {
+            try await apply(item)
+        } catch where error.violatedUniqueConstraint != nil {
+            // Another delivery created the same contact or conversation at the same
+            // moment: the second try finds them.
+            do { try await apply(item) } catch { await recordFailure(item, error) }
+        } catch {
+            await recordFailure(item, error)
+        }
+    }
+
+    private func recordFailure(_ item: Item, _ error: any Error) async {
+        logger.error(
+            "WhatsApp delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
+        do {
+            _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
+                try await connection.query(
+                    """
+                    UPDATE whatsapp_deliveries SET attempts = attempts + 1, last_error = \(String(String(reflecting: error).prefix(1000))),
+                        retry_at = now() + least(300, power(2, attempts)) * interval '1 second'
+                    WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
+                    """,
+                    logger: logger)
+            }
+        } catch {
+            logger.warning("could not record a WhatsApp delivery failure", metadata: ["error": "\(String(reflecting: error))"])
+        }
+    }
+
+    private func apply(_ item: Item) async throws {
+        try await database.withTenant(item.tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT body FROM whatsapp_deliveries
+                WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger)
+            var body: [UInt8]?
+            for try await bytes in rows.decode([UInt8].self) { body = bytes }
+            guard let body else { return }  // processed already, or being processed elsewhere
+            var note: String?
+            do {
+                let notification = try WebhookNotification.parse(body)
+                let settings = try await tenants.find(id: item.tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
+                let number = settings.whatsapp.phoneNumberId
+                for message in notification.messages {
+                    // A webhook for another number of the same app is not this tenant's.
+                    if let number, let target = message.phoneNumberID, target != number { continue }
+                    try await receive(message, tenantID: item.tenantID, settings: settings, on: connection)
+                }
+                for status in notification.statuses {
+                    if let number, let target = status.phoneNumberID, target != number { continue }
+                    try await apply(status, tenantID: item.tenantID, on: connection)
+                }
+            } catch let error as WebhookPayloadError {
+                // Signed by the tenant's app, yet not a notification: keep it, do not retry.
+                note = "not a WhatsApp notification: \(error.reason)"
+            }
+            try await connection.query(
+                "UPDATE whatsapp_deliveries SET processed_at = now(), last_error = \(note) WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)",
+                logger: logger)
+        }
+    }
+
+    /// An inbound message: its contact (found or made, auto-assigned), its
+    /// conversation (found or made, reopened), the message once by wamid, the events.
+    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PostgresConnection) async throws {
+        guard inbound.from.utf8.count >= 7, inbound.from.utf8.count <= 15, inbound.from.first != "0",
+            inbound.from.utf8.allSatisfy({ (48...57).contains($0) })
+        else {
+            logger.warning("WhatsApp message from an unusable number skipped", metadata: ["wamid": "\(inbound.id)"])
+            return
+        }
+        let phone = "+" + inbound.from
+        let (contact, _) = try await phoneContacts.findOrCreate(
+            tenantID, phone: phone, name: inbound.profileName, source: "whatsapp", settings: settings, on: connection, logger: logger)
+        let (conversationID, created) = try await conversations.insert(
+            tenantID, channel: .whatsapp, contact: contact.id, customer: nil, assignee: contact.ownerId, on: connection, logger: logger)
+        let reader = ConversationActor(tenantID: tenantID, userID: UUID(), role: .agent)
+        guard var conversation = try await conversations.find(tenantID, id: conversationID, reader: reader, lock: true, on: connection, logger: logger)
+        else { return }
+        let draft = MessageStore.Draft(
+            conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
+            body: String(inbound.text.prefix(4096)), status: .delivered, providerMessageID: inbound.id, createdAt: inbound.timestamp)
+        guard let message = try await messages.insert(draft, tenantID: tenantID, on: connection, logger: logger) else {
+            return  // this wamid is stored already: a redelivery
+        }
+        if created, conversation.assigneeID != nil {
+            try await events.assigned(conversation, previous: nil, by: nil, on: connection, logger: logger)
+        }
+        try await service.file(message, in: &conversation, reopen: true, on: connection, logger: logger)
+    }
+
+    /// A delivery status for a message we sent: applied forward only.
+    private func apply(_ update: StatusUpdate, tenantID: UUID, on connection: PostgresConnection) async throws {
+        guard var message = try await messages.findOutbound(tenantID, wamid: update.messageID, on: connection, logger: logger) else {
+            logger.debug("status for an unknown WhatsApp message", metadata: ["wamid": "\(update.messageID)"])
+            return
+        }
+        let before = message
+        DeliveryProgress.apply(update, to: &message)
+        guard message != before else { return }
+        try await messages.saveDelivery(message, tenantID: tenantID, statusAt: update.timestamp, on: connection, logger: logger)
+        if message.status == .failed, before.status != .failed, update.errors.contains(where: { $0.code == 131047 }) {
+            try await conversations.closeWindow(tenantID, id: message.conversationID, on: connection, logger: logger)
+        }
+        guard message.status != before.status else { return }
+        let reader = ConversationActor(tenantID: tenantID, userID: UUID(), role: .agent)
+        if let conversation = try await conversations.find(tenantID, id: message.conversationID, reader: reader, on: connection, logger: logger) {
+            try await events.status(message, in: conversation, at: update.timestamp, on: connection, logger: logger)
+        }
+    }
+}
