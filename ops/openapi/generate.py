@@ -926,6 +926,198 @@ paths["/v1/dashboard"] = {"get": op(
     ],
 )}
 
+# ---------------------------------------------------------------- conversations
+H_IDEMPOTENCY_MESSAGE = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key with the same body answers the message it made (201 with "
+                   "`Idempotent-Replayed: true`); with a different body, 422 `idempotency-key-reused`. 1–200 visible ASCII characters.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+P_ID_CONVERSATION = {
+    "name": "id", "in": "path", "required": True,
+    "description": "The conversation's id. A value that is not a UUID, another tenant's conversation, or one the caller may "
+                   "not see (another customer's; for agents limited to their own contacts, another agent's) answers 404.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+D404_CONVERSATION = "Not found (`not-found`): no such conversation that the caller may see."
+D403_CONVERSATION_STAFF = "Forbidden (`forbidden`): only owners, admins and agents may do this."
+
+def conversation_change(op_id, summary, description):
+    return {"post": op(
+        op_id, summary, "Conversations", TENANT_SEC,
+        {"200": ok("The conversation after the change.", ref("Conversation")),
+         **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CONVERSATION_STAFF, d404=D404_CONVERSATION)},
+        description=description, parameters=[P_ID_CONVERSATION],
+    )}
+
+paths["/v1/conversations"] = {
+    "get": op(
+        "listConversations", "The inbox", "Conversations", TENANT_SEC,
+        {
+            "200": ok("One page of conversations, newest message first.", ref("ConversationPage")),
+            **problems(401, 403, 422, 500, 503, d401=D401_TENANT,
+                       d403="Forbidden (`forbidden`): customers cannot filter by `assignee` or `contact`.",
+                       d422="Validation failed (`validation-failed`): a query parameter is invalid; pointers are `/query/channel`, "
+                            "`/query/status`, `/query/assignee`, `/query/contact`, `/query/unread`, `/query/limit`, `/query/cursor`."),
+        },
+        description="Staff see the tenant's conversations (agents limited to their own contacts see those assigned to them "
+                    "and unassigned ones); customers see only their own portal conversation. `unreadCount` is the caller's: "
+                    "messages from the other side after their last read mark.",
+        parameters=[
+            P_LIMIT, P_CURSOR,
+            {"name": "channel", "in": "query", "required": False, "schema": {"type": "string", "enum": ["portal", "whatsapp"]}},
+            {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": ["open", "resolved"]}},
+            {"name": "assignee", "in": "query", "required": False,
+             "description": "Only conversations assigned to this user (an id), to the caller (`me`), or to nobody (`none`). Staff only.",
+             "schema": {"anyOf": [{"type": "string", "format": "uuid"}, {"type": "string", "enum": ["me", "none"]}]}},
+            {"name": "contact", "in": "query", "required": False, "description": "Only this contact's conversations. Staff only.",
+             "schema": {"type": "string", "format": "uuid"}},
+            {"name": "unread", "in": "query", "required": False,
+             "description": "`true`: only conversations with messages the caller has not read.",
+             "schema": {"type": "string", "enum": ["true", "false"]}},
+        ],
+    ),
+    "post": op(
+        "startConversation", "Start (or open) the customer's portal chat", "Conversations", TENANT_SEC,
+        {
+            "201": ok("The new conversation.", ref("Conversation"), headers={"Location": hdr("Location")}),
+            "200": ok("The customer's existing conversation (with the message added when `text` was given).", ref("Conversation"),
+                      headers={"Location": hdr("Location")}),
+            **problems(*BODY_ERRORS, 401, 403, 500, 503, d401=D401_TENANT,
+                       d403="Forbidden (`forbidden`): only customers start portal chats; staff message contacts with "
+                            "`POST /v1/contacts/{id}/whatsapp`.",
+                       d422="Validation failed (`validation-failed`): `text` is blank or over 4096 characters, or the "
+                            "Idempotency-Key is malformed or was used for a different message (`idempotency-key-reused`)."),
+        },
+        description="Customers only. Each customer has one portal conversation, filed under their CRM contact and assigned to "
+                    "its owner; it is made on first use. With `text`, the message is posted (`chat.message` to the assignee, "
+                    "or to every staff member while unassigned) and a resolved conversation reopens.",
+        parameters=[H_IDEMPOTENCY_MESSAGE],
+        request_body={"description": "An optional first message.", "required": True,
+                      "content": {JSON: {"schema": ref("StartConversationRequest")}}},
+    ),
+}
+paths["/v1/conversations/{id}"] = {
+    "get": op(
+        "getConversation", "One conversation", "Conversations", TENANT_SEC,
+        {"200": ok("The conversation.", ref("Conversation")), **problems(401, 404, 500, 503, d401=D401_TENANT, d404=D404_CONVERSATION)},
+        parameters=[P_ID_CONVERSATION],
+    ),
+    "patch": op(
+        "assignConversation", "Assign or unassign a conversation", "Conversations", TENANT_SEC,
+        {
+            "200": ok("The conversation; `conversation.assigned` went to the new and the previous assignee.", ref("Conversation")),
+            **problems(*BODY_ERRORS, 401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CONVERSATION_STAFF,
+                       d404=D404_CONVERSATION,
+                       d422="Validation failed (`validation-failed`): `assigneeId` is missing, not an active owner, admin or "
+                            "agent of the tenant (`/assigneeId`), or another field was given."),
+        },
+        description="Owners, admins and agents.",
+        parameters=[P_ID_CONVERSATION],
+        request_body=body("UpdateConversationRequest", "The new assignee."),
+    ),
+}
+paths["/v1/conversations/{id}/resolve"] = conversation_change(
+    "resolveConversation", "Resolve a conversation",
+    "Owners, admins and agents. Emits `conversation.resolved` (to the customer too, on portal chat). Resolving a resolved "
+    "conversation changes nothing. A new message reopens it.")
+paths["/v1/conversations/{id}/reopen"] = conversation_change(
+    "reopenConversation", "Reopen a conversation", "Owners, admins and agents. Emits `conversation.reopened`.")
+paths["/v1/conversations/{id}/read"] = {"post": op(
+    "markConversationRead", "Mark a conversation read", "Conversations", TENANT_SEC,
+    {"200": ok("The conversation, with the caller's `unreadCount` now 0.", ref("Conversation")),
+     **problems(401, 404, 500, 503, d401=D401_TENANT, d404=D404_CONVERSATION)},
+    description="Marks every message so far read by the caller and emits `chat.read` (the other side's read receipt).",
+    parameters=[P_ID_CONVERSATION],
+)}
+paths["/v1/conversations/{id}/messages"] = {
+    "get": op(
+        "listMessages", "A conversation's messages", "Conversations", TENANT_SEC,
+        {"200": ok("One page of messages, newest first.", ref("MessagePage")),
+         **problems(401, 404, 422, 500, 503, d401=D401_TENANT, d404=D404_CONVERSATION,
+                    d422="Validation failed (`validation-failed`): `/query/limit` or `/query/cursor` is invalid.")},
+        parameters=[P_ID_CONVERSATION, P_LIMIT, P_CURSOR],
+    ),
+    "post": op(
+        "postMessage", "Send a message", "Conversations", TENANT_SEC,
+        {
+            "201": ok("The message. Portal chat: `sent`, delivered as `chat.message` events. WhatsApp: `queued`; the sender "
+                      "moves it to `sent` (with `providerMessageId`) or `failed`, announced as `chat.message.status`.",
+                      ref("Message"), headers={"Location": hdr("Location")}),
+            **problems(*BODY_ERRORS, 401, 404, 500, 503, d401=D401_TENANT, d404=D404_CONVERSATION,
+                       d422="Unprocessable: `validation-failed` (give exactly one of `text` (1–4096 characters, not blank) "
+                            "and `template`; templates only on WhatsApp), `whatsapp-template-required` (free text outside "
+                            "the 24-hour customer-service window), `whatsapp-not-configured`, `contact-has-no-phone`, or "
+                            "`idempotency-key-reused`."),
+        },
+        description="Customers write in their portal chat; staff reply there, or send on WhatsApp: free `text` while the "
+                    "customer's last message is under 24 hours old (and WhatsApp has not refused one with 131047 since), an "
+                    "approved `template` at any time. WhatsApp messages go through a durable queue with retries on 429 and "
+                    "5xx; nothing is sent twice.",
+        parameters=[P_ID_CONVERSATION, H_IDEMPOTENCY_MESSAGE],
+        request_body=body("PostMessageRequest", "Text, or a WhatsApp template."),
+    ),
+}
+paths["/v1/contacts/{id}/whatsapp"] = {"post": op(
+    "startWhatsAppConversation", "Message a contact on WhatsApp with a template", "Conversations", TENANT_SEC,
+    {
+        "201": ok("The contact's WhatsApp conversation (made on first use, assigned to the contact's owner) and the queued "
+                  "template message.", ref("StartedWhatsApp"), headers={"Location": hdr("Location")}),
+        **problems(*BODY_ERRORS, 401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d404="Not found (`not-found`): no such contact that the caller may see.",
+                   d422="Unprocessable: `validation-failed` (the template's `name`, `language` or `parameters`), "
+                        "`contact-has-no-phone`, `whatsapp-not-configured`, or `idempotency-key-reused`."),
+    },
+    description="Owners, admins and agents. A template is the only way to open a conversation outside the 24-hour window.",
+    parameters=[P_ID_CONTACT, H_IDEMPOTENCY_MESSAGE],
+    request_body=body("StartWhatsAppRequest", "The approved template to send."),
+)}
+
+# ---------------------------------------------------------------- webhooks
+P_WEBHOOK_KEY = {
+    "name": "webhookKey", "in": "path", "required": True,
+    "description": "The tenant's unguessable webhook key (`integrations.whatsapp.webhookPath` in the settings).",
+    "schema": {"type": "string"},
+}
+paths["/v1/webhooks/whatsapp/{webhookKey}"] = {
+    "get": op(
+        "verifyWhatsAppWebhook", "WhatsApp webhook verification handshake", "Webhooks", PUBLIC_SEC,
+        {
+            "200": ok("`hub.mode` is `subscribe` and `hub.verify_token` matches the tenant's verify token: the body is "
+                      "`hub.challenge`, as plain text.", {"type": "string"}, media="text/plain"),
+            **problems(403, 500, 503,
+                       d403="Forbidden (`forbidden`): the mode or token does not match, or no such webhook."),
+        },
+        parameters=[
+            P_WEBHOOK_KEY,
+            {"name": "hub.mode", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "hub.verify_token", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "hub.challenge", "in": "query", "required": False, "schema": {"type": "string"}},
+        ],
+    ),
+    "post": op(
+        "receiveWhatsAppWebhook", "WhatsApp Cloud API notifications", "Webhooks", PUBLIC_SEC,
+        {
+            "200": ok("Verified and stored (or the same bytes were stored before); processed right after: messages are "
+                      "inserted once by wamid, statuses only move forward."),
+            **problems(401, 404, 413, 500, 503,
+                       d401="Invalid signature (`invalid-signature`): `X-Hub-Signature-256` is missing or is not the "
+                            "HMAC-SHA256 of the raw body with the tenant's app secret; nothing was stored.",
+                       d404="Not found (`not-found`): no such webhook.",
+                       d413="Content too large (`content-too-large`): over 1 MiB."),
+        },
+        description="The raw body is verified before it is parsed, with a constant-time comparison.",
+        parameters=[
+            P_WEBHOOK_KEY,
+            {"name": "X-Hub-Signature-256", "in": "header", "required": False,
+             "description": "`sha256=` and the lower-case hex HMAC-SHA256 of the raw body with the app secret.",
+             "schema": {"type": "string"}},
+        ],
+        request_body={"description": "Meta's notification JSON, exactly as sent.", "required": True,
+                      "content": {JSON: {"schema": {"type": "object"}}}},
+    ),
+}
+
 # ---------------------------------------------------------------- schemas
 def nullable(schema):
     s = dict(schema)
@@ -960,6 +1152,73 @@ def ident_input(desc):
                      "description": desc + " At most 200 characters without whitespace; an empty string clears it."})
 
 schemas = {
+    "Conversation": obj({
+        "id": uuid,
+        "channel": {"type": "string", "enum": ["portal", "whatsapp"]},
+        "status": {"type": "string", "enum": ["open", "resolved"]},
+        "contact": {"type": ["object", "null"], "description": "The CRM contact (staff only; null for customers).",
+                    "properties": {"id": uuid, "name": {"type": "string"}, "phone": {"type": "string"}},
+                    "required": ["id", "name"]},
+        "customer": {"type": ["object", "null"], "description": "The portal customer (portal chats only).",
+                     "properties": {"id": uuid, "name": {"type": "string"}, "phone": {"type": "string"}},
+                     "required": ["id", "name"]},
+        "assigneeId": {**uuid, "type": ["string", "null"]},
+        "lastMessageAt": {**dt, "description": "The newest message's time (the creation time until there is one)."},
+        "lastMessagePreview": {"type": ["string", "null"], "description": "The newest message's first 200 characters."},
+        "unreadCount": {"type": "integer", "minimum": 0, "description": "Messages from the other side the caller has not read."},
+        "window": {"type": ["object", "null"], "description": "WhatsApp's 24-hour customer-service window (WhatsApp only).",
+                   "properties": {"open": {"type": "boolean"}, "expiresAt": {**dt, "type": ["string", "null"]}},
+                   "required": ["open", "expiresAt"]},
+        "createdAt": dt,
+        "updatedAt": dt,
+        "resolvedAt": {**dt, "type": ["string", "null"]},
+    }, required=["id", "channel", "status", "contact", "customer", "assigneeId", "lastMessageAt", "lastMessagePreview",
+                 "unreadCount", "window", "createdAt", "updatedAt", "resolvedAt"],
+        description="One thread with one customer. Optional values are explicit nulls."),
+    "ConversationPage": obj({
+        "items": {"type": "array", "items": ref("Conversation")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "MessageTemplate": obj({
+        "name": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^[a-z0-9_]+$"},
+        "language": {"type": "string", "minLength": 1, "maxLength": 15, "examples": ["en_US"]},
+        "parameters": {"type": "array", "maxItems": 20, "items": {"type": "string", "minLength": 1, "maxLength": 1024},
+                       "description": "The body's text parameters, in order."},
+    }, required=["name", "language"]),
+    "Message": obj({
+        "id": uuid,
+        "conversationId": uuid,
+        "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+        "authorId": {**uuid, "type": ["string", "null"], "description": "The staff member or customer; null for a WhatsApp contact."},
+        "type": {"type": "string", "description": "`text`, `template`, or what WhatsApp sent (`image`, `button`, ...)."},
+        "body": {"type": "string"},
+        "template": {**ref("MessageTemplate"), "description": "Template messages only."},
+        "status": {"type": "string", "enum": ["queued", "sent", "delivered", "read", "failed"]},
+        "error": {"type": ["object", "null"], "description": "Why it failed (failed messages only).",
+                  "properties": {"code": {"type": ["integer", "null"]}, "title": {"type": "string"}}, "required": ["code", "title"]},
+        "providerMessageId": {"type": "string", "description": "WhatsApp's message id (wamid); omitted until known."},
+        "createdAt": dt,
+        "sentAt": {**dt, "type": ["string", "null"]},
+        "deliveredAt": {**dt, "type": ["string", "null"]},
+        "readAt": {**dt, "type": ["string", "null"]},
+    }, required=["id", "conversationId", "direction", "authorId", "type", "body", "status", "error", "createdAt", "sentAt",
+                 "deliveredAt", "readAt"]),
+    "MessagePage": obj({
+        "items": {"type": "array", "items": ref("Message")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for older messages; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "StartConversationRequest": obj({
+        "text": nullable({"type": "string", "minLength": 1, "maxLength": 4096, "description": "An optional first message."}),
+    }),
+    "PostMessageRequest": obj({
+        "text": {"type": "string", "minLength": 1, "maxLength": 4096, "description": "Not blank."},
+        "template": ref("MessageTemplate"),
+    }, description="Exactly one of `text` and `template` (templates only on WhatsApp)."),
+    "StartWhatsAppRequest": obj({"template": ref("MessageTemplate")}, required=["template"]),
+    "UpdateConversationRequest": obj({
+        "assigneeId": {**uuid, "type": ["string", "null"], "description": "An active owner, admin or agent; null unassigns."},
+    }, required=["assigneeId"], additional=False),
+    "StartedWhatsApp": obj({"conversation": ref("Conversation"), "message": ref("Message")}, required=["conversation", "message"]),
     "ContactStage": {"type": "string", "enum": ["new", "contacted", "qualified", "proposal", "negotiation", "won", "lost"],
                      "description": "Where a lead is in the sales funnel."},
     "ContactTemperature": {"type": "string", "enum": ["hot", "warm", "cold", "dead"],
@@ -1349,10 +1608,15 @@ schemas = {
             "whatsapp": obj({
                 "phoneNumberId": {"type": "string", "description": "Omitted when not set."},
                 "businessAccountId": {"type": "string", "description": "Omitted when not set."},
+                "apiVersion": {"type": "string", "description": "The Graph API version sends use.", "examples": ["v21.0"]},
+                "baseUrl": {"type": "string", "description": "The Graph API base URL sends use.",
+                            "examples": ["https://graph.facebook.com"]},
+                "webhookPath": {"type": "string",
+                                "description": "The tenant's webhook path (verify and notifications); give Meta this URL on your host."},
                 "accessToken": secret_state,
                 "appSecret": secret_state,
                 "verifyToken": secret_state,
-            }, required=["accessToken", "appSecret", "verifyToken"]),
+            }, required=["apiVersion", "baseUrl", "accessToken", "appSecret", "verifyToken"]),
             "razorpay": obj({
                 "keyId": {"type": "string", "description": "Omitted when not set."},
                 "keySecret": secret_state,
@@ -1376,6 +1640,10 @@ schemas = {
             "whatsapp": nullable(obj({
                 "phoneNumberId": ident_input("WhatsApp Cloud API phone number id."),
                 "businessAccountId": ident_input("WhatsApp business account id."),
+                "apiVersion": nullable({"type": "string", "pattern": "^(v[0-9]{1,3}\\.[0-9]{1,3})?$",
+                                        "description": "Graph API version such as `v21.0`; \"\" restores the default."}),
+                "baseUrl": nullable({"type": "string", "maxLength": 500,
+                                     "description": "Graph API base URL (`http` or `https`, no query); \"\" restores `https://graph.facebook.com`."}),
                 "accessToken": secret_input("WhatsApp access token."),
                 "appSecret": secret_input("WhatsApp app secret."),
                 "verifyToken": secret_input("WhatsApp webhook verify token."),
@@ -1468,6 +1736,8 @@ doc = {
         {"name": "Tags", "description": "The tenant's tag catalogue, for staff."},
         {"name": "Tasks", "description": "Follow-up tasks on contacts, such as callbacks for missed calls, for staff."},
         {"name": "Dashboard", "description": "Pipeline, new-lead and call figures for a period, for staff."},
+        {"name": "Conversations", "description": "One inbox for portal chat and WhatsApp: conversations, messages, assignment, read marks."},
+        {"name": "Webhooks", "description": "Provider webhooks, one unguessable URL per tenant, verified on the raw body."},
         {"name": "Real-time", "description": "Events pushed over WebSocket or Server-Sent Events, with resume."},
         {"name": "Operator", "description": "Tenant administration by the platform operator."},
         {"name": "Operations", "description": "Health, metrics and this document; no token needed."},
