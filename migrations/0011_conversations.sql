@@ -98,6 +98,8 @@ SELECT switchboard_isolate_by_tenant('messages');
 CREATE UNIQUE INDEX messages_provider_id_key ON messages (tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL;
 CREATE UNIQUE INDEX messages_idempotency_key ON messages (tenant_id, author_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX messages_conversation_idx ON messages (tenant_id, conversation_id, seq DESC);
+-- The dashboard counts a period's messages.
+CREATE INDEX messages_tenant_created_idx ON messages (tenant_id, created_at);
 -- The queue: only messages waiting to be sent are in it.
 CREATE INDEX messages_send_queue_idx ON messages (next_attempt_at) WHERE status = 'queued' AND next_attempt_at IS NOT NULL;
 

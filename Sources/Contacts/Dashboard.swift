@@ -4,8 +4,8 @@ import Persistence
 import PostgresNIO
 
 /// `GET /v1/dashboard`: the pipeline (contacts by stage, temperature and source),
-/// new leads and calls in a period. Agents see their own numbers (their contacts,
-/// the calls they were in); owners and admins the tenant's.
+/// new leads, calls and messages in a period. Agents see their own numbers (their
+/// contacts, the calls they were in, their conversations); owners and admins the tenant's.
 public struct Dashboard: Sendable {
     let database: Database
 
@@ -19,6 +19,10 @@ public struct Dashboard: Sendable {
             public var answered = 0
             public var missed = 0
             public var averageDurationSeconds: Int?
+        }
+        public struct Messages: Sendable, Encodable {
+            public var inbound = 0
+            public var outbound = 0
         }
         public struct Count: Sendable, Encodable {
             public let key: String?
@@ -35,6 +39,7 @@ public struct Dashboard: Sendable {
         public var bySource: [Count] = []
         public var newLeads = 0
         public var calls = Calls()
+        public var messages = Messages()
     }
 
     public func figures(from: Date, to: Date, by actor: ContactActor, logger: Logger) async throws -> Figures {
@@ -84,6 +89,19 @@ public struct Dashboard: Sendable {
             )
             for try await (total, answered, missed, average) in calls.decode((Int, Int, Int, Int?).self) {
                 figures.calls = Figures.Calls(total: total, answered: answered, missed: missed, averageDurationSeconds: average)
+            }
+            let messages = try await connection.query(
+                """
+                SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
+                FROM messages
+                WHERE tenant_id = \(actor.tenantID) AND created_at >= \(from) AND created_at < \(to)
+                  AND (\(own)::uuid IS NULL
+                       OR conversation_id IN (SELECT id FROM conversations WHERE tenant_id = \(actor.tenantID) AND assignee_id = \(own)))
+                """,
+                logger: logger
+            )
+            for try await (inbound, outbound) in messages.decode((Int, Int).self) {
+                figures.messages = Figures.Messages(inbound: inbound, outbound: outbound)
             }
             return figures
         }

@@ -189,11 +189,14 @@ public struct ConversationService: Sendable {
         try await store.touch(
             conversation.tenantID, id: conversation.id, messageAt: message.createdAt, preview: message.body, inbound: inbound,
             reopen: reopen, on: connection, logger: logger)
-        if message.createdAt >= conversation.lastMessageAt {
+        if message.createdAt >= conversation.lastMessageAt || conversation.lastMessagePreview == nil {
             conversation.lastMessageAt = message.createdAt
             conversation.lastMessagePreview = String(message.body.prefix(200))
         }
-        if inbound { conversation.lastInboundAt = max(conversation.lastInboundAt ?? message.createdAt, message.createdAt) }
+        if inbound {
+            conversation.lastInboundAt = max(conversation.lastInboundAt ?? message.createdAt, message.createdAt)
+            conversation.windowClosedAt = nil
+        }
         if reopen && conversation.status == .resolved {
             conversation.status = .open
             conversation.resolvedAt = nil

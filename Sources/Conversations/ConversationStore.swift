@@ -116,7 +116,8 @@ struct ConversationStore: Sendable {
     }
 
     /// Moves the conversation's inbox position and preview to a new message, and
-    /// reopens it; an inbound WhatsApp message also reopens its window.
+    /// reopens it; an inbound WhatsApp message also reopens its window. (A WhatsApp
+    /// message's time is the sender's, which may be before the conversation was made.)
     func touch(
         _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool,
         on connection: PostgresConnection, logger: Logger
@@ -125,8 +126,11 @@ struct ConversationStore: Sendable {
             """
             UPDATE conversations SET
                 last_message_at = greatest(last_message_at, \(messageAt)),
-                last_message_preview = CASE WHEN \(messageAt) >= last_message_at THEN \(String(preview.prefix(200))) ELSE last_message_preview END,
+                last_message_preview = CASE WHEN \(messageAt) >= last_message_at OR last_message_preview IS NULL
+                                            THEN \(String(preview.prefix(200))) ELSE last_message_preview END,
                 last_inbound_at = CASE WHEN \(inbound) THEN greatest(coalesce(last_inbound_at, \(messageAt)), \(messageAt)) ELSE last_inbound_at END,
+                -- The customer wrote: whatever closed the window before, it is open again.
+                window_closed_at = CASE WHEN \(inbound) THEN NULL ELSE window_closed_at END,
                 status = CASE WHEN \(reopen) THEN 'open' ELSE status END,
                 resolved_at = CASE WHEN \(reopen) THEN NULL ELSE resolved_at END,
                 updated_at = now()

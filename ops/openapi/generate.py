@@ -905,7 +905,7 @@ paths["/v1/tasks/{id}/complete"] = {"post": op(
 
 # ---------------------------------------------------------------- dashboard
 paths["/v1/dashboard"] = {"get": op(
-    "getDashboard", "Pipeline, leads and calls", "Dashboard", TENANT_SEC,
+    "getDashboard", "Pipeline, leads, calls and messages", "Dashboard", TENANT_SEC,
     {
         "200": ok("The figures. Agents get their own (`scope: own`: the contacts they own, the calls they made, took or "
                   "were rung for); owners and admins the tenant's (`scope: tenant`).", ref("Dashboard")),
@@ -1410,7 +1410,12 @@ schemas = {
             "averageDurationSeconds": {"type": "integer", "minimum": 0,
                                        "description": "Of answered calls; omitted when none was answered."},
         }, required=["total", "answered", "missed"], description="Calls created in `[from, to)`."),
-    }, required=["from", "to", "scope", "contacts", "byStage", "byTemperature", "bySource", "newLeads", "calls"],
+        "messages": obj({
+            "inbound": {"type": "integer", "minimum": 0, "description": "From customers (portal chat and WhatsApp)."},
+            "outbound": {"type": "integer", "minimum": 0, "description": "From staff."},
+        }, required=["inbound", "outbound"],
+            description="Messages written in `[from, to)`; for agents, in the conversations assigned to them."),
+    }, required=["from", "to", "scope", "contacts", "byStage", "byTemperature", "bySource", "newLeads", "calls", "messages"],
         description="Dashboard figures for a period."),
     "ContactSettings": obj({
         "autoAssign": {"type": "boolean",
