@@ -29,6 +29,7 @@ let package = Package(
             name: "Persistence",
             dependencies: [
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -98,6 +99,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The Razorpay adapter: orders, payment links, refunds, Checkout and webhook
+        // signatures, webhook event payloads (PROVIDERS.md section 2). No database.
+        .target(
+            name: "Razorpay",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // One inbox for portal chat and WhatsApp: conversations, messages, the durable
         // webhook intake and the send queue.
         .target(
@@ -115,6 +126,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // Payments through Razorpay: products, orders, Checkout verification, payment
+        // links, refunds, and the durable webhook intake.
+        .target(
+            name: "Payments",
+            dependencies: [
+                "Persistence",
+                "Accounts",
+                "Realtime",
+                "Contacts",
+                "Conversations",
+                "Razorpay",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -126,6 +154,8 @@ let package = Package(
                 "ContactFiles",
                 "Conversations",
                 "WhatsApp",
+                "Payments",
+                "Razorpay",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
@@ -156,6 +186,8 @@ let package = Package(
                 "ContactFiles",
                 "Conversations",
                 "WhatsApp",
+                "Payments",
+                "Razorpay",
                 "Accounts",
                 "Persistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -167,6 +199,10 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
+        ),
+        .testTarget(
+            name: "RazorpayTests",
+            dependencies: ["Razorpay"]
         ),
         .testTarget(
             name: "WhatsAppTests",

@@ -60,10 +60,15 @@ public struct WhatsAppSettings: Codable, Sendable, Equatable {
     }
 }
 
-/// The tenant's Razorpay key id (public; Checkout needs it).
+/// The tenant's Razorpay key id (public; Checkout needs it), and the API base URL
+/// (nil means Razorpay's own).
 public struct RazorpaySettings: Codable, Sendable, Equatable {
     public var keyId: String?
-    public init(keyId: String? = nil) { self.keyId = keyId }
+    public var baseUrl: String?
+    public init(keyId: String? = nil, baseUrl: String? = nil) {
+        self.keyId = keyId
+        self.baseUrl = baseUrl
+    }
 }
 
 /// Where the tenant's LiveKit server is and the API key that signs room tokens.

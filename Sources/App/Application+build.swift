@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
+import Payments
 import Persistence
 import Realtime
 import ServiceLifecycle
@@ -45,9 +46,10 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
     let webSocketRouter = Router(context: WebSocketUpgradeContext.self)
     let importWorker = ContactImportWorker(database: database, logger: logger)
     let messaging = Messaging(config: config, database: database, logger: logger)
+    let payments = PaymentParts(config: config, database: database, messaging: messaging, logger: logger)
     let router = try await buildRouter(
         config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter,
-        importWorker: importWorker, messaging: messaging
+        importWorker: importWorker, messaging: messaging, payments: payments
     )
     let application = Application(
         router: router,
@@ -77,6 +79,7 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
                 importWorker,
                 messaging.sender,
                 messaging.inbound,
+                payments.inbound,
             ],
         logger: logger
     )
@@ -94,16 +97,18 @@ func callService(config: AppConfig, database: Database, hub: RealtimeHub) -> Cal
 /// The API router alone (for tools that inspect routes, like the OpenAPI check).
 public func buildRouter(config: AppConfig, database: Database, migrator: Migrator) async throws -> Router<AppRequestContext> {
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
+    let messaging = Messaging(config: config, database: database, logger: Logger(label: "switchboard"))
     return try await buildRouter(
         config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self),
         importWorker: ContactImportWorker(database: database, logger: Logger(label: "switchboard")),
-        messaging: Messaging(config: config, database: database, logger: Logger(label: "switchboard"))
+        messaging: messaging,
+        payments: PaymentParts(config: config, database: database, messaging: messaging, logger: Logger(label: "switchboard"))
     )
 }
 
 func buildRouter(
     config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>,
-    importWorker: ContactImportWorker, messaging: Messaging
+    importWorker: ContactImportWorker, messaging: Messaging, payments: PaymentParts
 ) async throws -> Router<AppRequestContext> {
     let registry = MetricsRegistry.shared
     let hasher = PasswordHasher(cost: config.bcryptCost)
@@ -154,6 +159,12 @@ func buildRouter(
     ConversationsController(conversations: messaging.conversations)
         .addRoutes(to: v1.tenantRoutes("conversations", authenticator: authenticator, policy: .anyone))
     WhatsAppWebhookController(intake: messaging.intake).addRoutes(to: v1.group("webhooks/whatsapp"))
+    PaymentsController(payments: payments.payments)
+        .addRoutes(to: v1.tenantRoutes("payments", authenticator: authenticator, policy: .anyone))
+    let products = ProductsController(catalog: payments.catalog)
+    products.addRoutes(to: v1.tenantRoutes("products", authenticator: authenticator, policy: .anyone))
+    products.addAdministratorRoutes(to: v1.tenantRoutes("products", authenticator: authenticator, policy: .administrators))
+    RazorpayWebhookController(intake: payments.intake).addRoutes(to: v1.group("webhooks/razorpay"))
     TagsController(contacts: contacts).addRoutes(to: v1.tenantRoutes("tags", authenticator: authenticator, policy: .staff))
     TasksController(tasks: ContactTasks(database: database))
         .addRoutes(to: v1.tenantRoutes("tasks", authenticator: authenticator, policy: .staff))

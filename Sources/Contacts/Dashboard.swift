@@ -4,8 +4,9 @@ import Persistence
 import PostgresNIO
 
 /// `GET /v1/dashboard`: the pipeline (contacts by stage, temperature and source),
-/// new leads, calls and messages in a period. Agents see their own numbers (their
-/// contacts, the calls they were in, their conversations); owners and admins the tenant's.
+/// new leads, calls, messages and revenue in a period. Agents see their own numbers
+/// (their contacts and those contacts' payments, the calls they were in, their
+/// conversations); owners and admins the tenant's.
 public struct Dashboard: Sendable {
     let database: Database
 
@@ -24,6 +25,14 @@ public struct Dashboard: Sendable {
             public var inbound = 0
             public var outbound = 0
         }
+        /// One currency's captured money in the period, in minor units.
+        public struct Revenue: Sendable, Encodable {
+            public let currency: String
+            public let payments: Int
+            public let captured: Int
+            public let refunded: Int
+            public let net: Int
+        }
         public struct Count: Sendable, Encodable {
             public let key: String?
             public let count: Int
@@ -40,6 +49,7 @@ public struct Dashboard: Sendable {
         public var newLeads = 0
         public var calls = Calls()
         public var messages = Messages()
+        public var revenue: [Revenue] = []
     }
 
     public func figures(from: Date, to: Date, by actor: ContactActor, logger: Logger) async throws -> Figures {
@@ -102,6 +112,21 @@ public struct Dashboard: Sendable {
             )
             for try await (inbound, outbound) in messages.decode((Int, Int).self) {
                 figures.messages = Figures.Messages(inbound: inbound, outbound: outbound)
+            }
+            let revenue = try await connection.query(
+                """
+                SELECT currency, count(*), sum(captured_minor)::int8, sum(refunded_minor)::int8
+                FROM payments
+                WHERE tenant_id = \(actor.tenantID) AND captured_at >= \(from) AND captured_at < \(to)
+                  AND (\(own)::uuid IS NULL
+                       OR contact_id IN (SELECT id FROM contacts WHERE tenant_id = \(actor.tenantID) AND owner_id = \(own)))
+                GROUP BY currency ORDER BY currency
+                """,
+                logger: logger
+            )
+            for try await (currency, count, captured, refunded) in revenue.decode((String, Int, Int, Int).self) {
+                figures.revenue.append(
+                    Figures.Revenue(currency: currency, payments: count, captured: captured, refunded: refunded, net: captured - refunded))
             }
             return figures
         }

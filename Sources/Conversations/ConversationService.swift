@@ -83,6 +83,14 @@ public struct ConversationService: Sendable {
     public func startWhatsApp(
         contact contactID: UUID, template: ChatMessage.Template, by actor: ConversationActor, idempotencyKey: String?, logger: Logger
     ) async throws -> (conversation: Conversation, message: ChatMessage, replayed: Bool) {
+        try await sendWhatsApp(.template(template), toContact: contactID, by: actor, idempotencyKey: idempotencyKey, logger: logger)
+    }
+
+    /// Queues `content` in the contact's WhatsApp conversation (made on first use,
+    /// assigned to the contact's owner); free text only inside the 24-hour window.
+    public func sendWhatsApp(
+        _ content: Content, toContact contactID: UUID, by actor: ConversationActor, idempotencyKey: String?, logger: Logger
+    ) async throws -> (conversation: Conversation, message: ChatMessage, replayed: Bool) {
         guard !actor.isCustomer else { throw ConversationError.forbidden("Customers cannot message contacts.") }
         let outcome = try await database.withTenant(actor.tenantID, logger: logger) { connection in
             let settings = try await settings(actor.tenantID, on: connection, logger: logger)
@@ -93,7 +101,7 @@ public struct ConversationService: Sendable {
             let (id, _) = try await store.insert(
                 actor.tenantID, channel: .whatsapp, contact: contact.id, customer: nil, assignee: contact.ownerId, on: connection,
                 logger: logger)
-            return try await post(.template(template), to: id, by: actor, idempotencyKey: idempotencyKey, on: connection, logger: logger)
+            return try await post(content, to: id, by: actor, idempotencyKey: idempotencyKey, on: connection, logger: logger)
         }
         if !outcome.replayed { sender?.nudge(actor.tenantID, message: outcome.message.id) }
         return outcome

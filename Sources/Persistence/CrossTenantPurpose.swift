@@ -25,10 +25,12 @@ public enum CrossTenantPurpose: String, Sendable {
     case callDeadlines = "call-deadlines"
     /// Any node picks up contact imports that are queued or whose node died.
     case contactImports = "contact-imports"
-    /// A WhatsApp webhook names its tenant only by the unguessable key in its URL.
-    case whatsappWebhookKey = "whatsapp-webhook-key"
+    /// A provider webhook names its tenant only by the unguessable key in its URL.
+    case webhookKey = "webhook-key"
     /// Any node processes stored WhatsApp deliveries that are still pending.
     case whatsappDeliveries = "whatsapp-deliveries"
     /// Any node sends queued WhatsApp messages that are due.
     case whatsappSends = "whatsapp-sends"
+    /// Any node applies stored Razorpay webhook events that are still pending.
+    case razorpayDeliveries = "razorpay-deliveries"
 }

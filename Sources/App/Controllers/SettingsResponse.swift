@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Hummingbird
+import Razorpay
 import WhatsApp
 
 /// `GET /v1/settings`: plain settings, and secrets only as `{configured, last4}`.
@@ -33,6 +34,10 @@ struct SettingsResponse: ResponseEncodable, Sendable {
 
     struct Razorpay: Encodable, Sendable {
         let keyId: String?
+        /// The API base URL orders, links and refunds use.
+        let baseUrl: String
+        /// Where to point the Razorpay webhook.
+        let webhookPath: String?
         let keySecret: Secret
         let webhookSecret: Secret
     }
@@ -77,7 +82,8 @@ struct SettingsResponse: ResponseEncodable, Sendable {
                 verifyToken: secret(.whatsappVerifyToken)
             ),
             razorpay: Razorpay(
-                keyId: settings.razorpay.keyId, keySecret: secret(.razorpayKeySecret), webhookSecret: secret(.razorpayWebhookSecret)
+                keyId: settings.razorpay.keyId, baseUrl: settings.razorpay.baseUrl ?? RazorpayCredentials.defaultBaseURL,
+                webhookPath: view.webhookKeys["razorpay"].map { "/v1/webhooks/razorpay/\($0)" }, keySecret: secret(.razorpayKeySecret), webhookSecret: secret(.razorpayWebhookSecret)
             ),
             livekit: LiveKit(url: settings.livekit.url, apiKey: settings.livekit.apiKey, apiSecret: secret(.livekitApiSecret))
         )

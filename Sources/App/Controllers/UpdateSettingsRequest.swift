@@ -15,6 +15,7 @@ struct UpdateSettingsRequest: Decodable {
 
     struct Razorpay: Decodable {
         let keyId: String?
+        let baseUrl: String?
         let keySecret: String?
         let webhookSecret: String?
     }
@@ -88,20 +89,23 @@ struct UpdateSettingsRequest: Decodable {
                 validator.fail("/integrations/whatsapp/apiVersion", "must be a Graph API version such as v21.0")
             }
         }
-        if let url = whatsapp?.baseUrl {
-            fields.append("integrations.whatsapp.baseUrl")
+        func apiURL(_ value: String?, _ pointer: String, example: String) {
+            guard let url = value else { return }
+            fields.append(String(pointer.dropFirst()).replacingOccurrences(of: "/", with: "."))
             let parsed = URL(string: url)
             if !url.isEmpty,
                 url.count > 500 || !["https", "http"].contains(parsed?.scheme ?? "") || parsed?.host == nil || parsed?.query != nil
             {
-                validator.fail("/integrations/whatsapp/baseUrl", "must be an http(s):// URL such as https://graph.facebook.com")
+                validator.fail(pointer, "must be an http(s):// URL such as \(example)")
             }
         }
+        apiURL(whatsapp?.baseUrl, "/integrations/whatsapp/baseUrl", example: "https://graph.facebook.com")
         secret(whatsapp?.accessToken, .whatsappAccessToken, "/integrations/whatsapp/accessToken")
         secret(whatsapp?.appSecret, .whatsappAppSecret, "/integrations/whatsapp/appSecret")
         secret(whatsapp?.verifyToken, .whatsappVerifyToken, "/integrations/whatsapp/verifyToken")
         let razorpay = integrations?.razorpay
         identifier(razorpay?.keyId, "/integrations/razorpay/keyId")
+        apiURL(razorpay?.baseUrl, "/integrations/razorpay/baseUrl", example: "https://api.razorpay.com/v1")
         secret(razorpay?.keySecret, .razorpayKeySecret, "/integrations/razorpay/keySecret")
         secret(razorpay?.webhookSecret, .razorpayWebhookSecret, "/integrations/razorpay/webhookSecret")
         let livekit = integrations?.livekit
@@ -144,11 +148,8 @@ struct UpdateSettingsRequest: Decodable {
                 if let value = whatsapp?.phoneNumberId { settings.whatsapp.phoneNumberId = value.isEmpty ? nil : value }
                 if let value = whatsapp?.businessAccountId { settings.whatsapp.businessAccountId = value.isEmpty ? nil : value }
                 if let value = whatsapp?.apiVersion { settings.whatsapp.apiVersion = value.isEmpty ? nil : value }
-                if let value = whatsapp?.baseUrl {
-                    var trimmed = value
-                    while trimmed.hasSuffix("/") { trimmed.removeLast() }
-                    settings.whatsapp.baseUrl = trimmed.isEmpty ? nil : trimmed
-                }
+                if let value = whatsapp?.baseUrl { settings.whatsapp.baseUrl = Self.trimmedURL(value) }
+                if let value = razorpay?.baseUrl { settings.razorpay.baseUrl = Self.trimmedURL(value) }
                 if let value = razorpay?.keyId { settings.razorpay.keyId = value.isEmpty ? nil : value }
                 if let value = livekit?.url { settings.livekit.url = value.isEmpty ? nil : value }
                 if let value = livekit?.apiKey { settings.livekit.apiKey = value.isEmpty ? nil : value }
@@ -161,5 +162,12 @@ struct UpdateSettingsRequest: Decodable {
             secrets: secrets,
             changedFields: fields
         )
+    }
+
+    /// A base URL without trailing slashes; nil for "" (the provider's default).
+    static func trimmedURL(_ value: String) -> String? {
+        var trimmed = value
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed.isEmpty ? nil : trimmed
     }
 }

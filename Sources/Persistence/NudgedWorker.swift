@@ -5,26 +5,26 @@ import ServiceLifecycle
 /// over at once (`nudge`), and every `pollInterval` the worker asks the database for
 /// anything still due (stored by another node, failed earlier, or missed while this
 /// node was down). Up to `concurrency` items are worked on at a time.
-final class NudgedWorker<Item: Sendable>: Sendable {
+public final class NudgedWorker<Item: Sendable>: Sendable {
     private let stream: AsyncStream<Item?>
     private let continuation: AsyncStream<Item?>.Continuation
     let pollInterval: Duration
     let concurrency: Int
 
-    init(pollInterval: Duration, concurrency: Int) {
+    public init(pollInterval: Duration, concurrency: Int) {
         self.pollInterval = pollInterval
         self.concurrency = concurrency
         // A burst beyond this many waiting nudges is left to the next poll.
         (stream, continuation) = AsyncStream.makeStream(of: Item?.self, bufferingPolicy: .bufferingOldest(10_000))
     }
 
-    func nudge(_ item: Item) {
+    public func nudge(_ item: Item) {
         continuation.yield(item)
     }
 
     /// Runs until graceful shutdown: `work` for each nudged item, `poll` for the
     /// items due now (each then worked on).
-    func run(poll: @escaping @Sendable () async -> [Item], work: @escaping @Sendable (Item) async -> Void) async {
+    public func run(poll: @escaping @Sendable () async -> [Item], work: @escaping @Sendable (Item) async -> Void) async {
         let ticker = Task { [continuation, pollInterval] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: pollInterval)

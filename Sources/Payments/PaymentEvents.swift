@@ -1,0 +1,60 @@
+import Accounts
+import Contacts
+import Foundation
+import Logging
+import PostgresNIO
+import Realtime
+
+/// `payment.captured`, `payment.failed` and `payment.refunded` (to the contact's
+/// owner, the tenant's owners and admins, and the paying customer), and the
+/// payment's entries on the contact's timeline, written with the change.
+struct PaymentEvents: Sendable {
+    let outbox = EventOutbox()
+    let timeline = ContactTimeline()
+
+    struct Changed: Encodable {
+        let payment: PaymentView
+    }
+
+    struct TimelinePayment: Encodable, Sendable {
+        let paymentId: UUID
+        let status: String
+        let amount: Int
+        let currency: String
+        let refundedAmount: Int
+        let kind: String
+    }
+
+    /// Records the payment's new state on the contact's timeline and, for the
+    /// states people must hear about, emits `type`.
+    func changed(_ payment: Payment, by actor: UUID?, on connection: PostgresConnection, logger: Logger) async throws {
+        try await timeline.record(
+            payment.tenantID, contact: payment.contactID, kind: .payment, actor: actor,
+            data: TimelinePayment(
+                paymentId: payment.id, status: payment.status.rawValue, amount: payment.amount, currency: payment.currency,
+                refundedAmount: payment.refunded, kind: payment.kind.rawValue),
+            on: connection, logger: logger)
+        let type: String? =
+            switch payment.status {
+            case .captured: "payment.captured"
+            case .failed: "payment.failed"
+            case .refunded, .partiallyRefunded: "payment.refunded"
+            case .created, .authorized: nil
+            }
+        guard let type else { return }
+        var audience = EventAudience(roles: [.owner, .admin])
+        let owner = try await contactOwner(payment, on: connection, logger: logger)
+        if let owner { audience.userIDs.append(owner) }
+        if let customer = payment.customerUserID { audience.userIDs.append(customer) }
+        try await outbox.emit(
+            payment.tenantID, type: type, audience: audience, payload: Changed(payment: PaymentView(payment)), on: connection,
+            logger: logger)
+    }
+
+    private func contactOwner(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query(
+            "SELECT owner_id FROM contacts WHERE tenant_id = \(payment.tenantID) AND id = \(payment.contactID)", logger: logger)
+        for try await owner in rows.decode(UUID?.self) { return owner }
+        return nil
+    }
+}

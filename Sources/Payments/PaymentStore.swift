@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// SQL for payments and refunds. Every statement names the tenant; callers run them
+/// inside `Database.withTenant`.
+struct PaymentStore: Sendable {
+    static let columns = """
+        p.id, p.tenant_id, p.kind, p.contact_id, p.customer_user_id, p.product_id, p.description, p.amount_minor, p.currency,
+        p.status, p.razorpay_order_id, p.razorpay_payment_id, p.razorpay_link_id, p.short_url, p.captured_minor, p.refunded_minor,
+        p.method, p.error_code, p.error_description, p.mismatch, p.created_by, p.created_at, p.updated_at, p.verified_at,
+        p.authorized_at, p.captured_at, p.failed_at
+        """
+
+    func insert(
+        _ payment: Payment, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO payments (id, tenant_id, kind, contact_id, customer_user_id, product_id, description, amount_minor, currency,
+                                  status, razorpay_order_id, razorpay_link_id, short_url, created_by, idempotency_key, request_hash)
+            VALUES (\(payment.id), \(payment.tenantID), \(payment.kind.rawValue), \(payment.contactID), \(payment.customerUserID),
+                    \(payment.productID), \(payment.description), \(payment.amount), \(payment.currency), \(payment.status.rawValue),
+                    \(payment.razorpayOrderID), \(payment.razorpayLinkID), \(payment.shortURL), \(payment.createdBy),
+                    \(idempotencyKey), \(requestHash))
+            """,
+            logger: logger)
+    }
+
+    /// Writes the state fields a verification or a webhook changes.
+    func save(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE payments SET status = \(payment.status.rawValue), razorpay_payment_id = \(payment.razorpayPaymentID),
+                captured_minor = \(payment.captured), refunded_minor = \(payment.refunded), method = \(payment.method),
+                error_code = \(payment.errorCode), error_description = \(payment.errorDescription), mismatch = \(payment.mismatch),
+                verified_at = \(payment.verifiedAt), authorized_at = \(payment.authorizedAt), captured_at = \(payment.capturedAt),
+                failed_at = \(payment.failedAt), updated_at = now()
+            WHERE tenant_id = \(payment.tenantID) AND id = \(payment.id)
+            """,
+            logger: logger)
+    }
+
+    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Payment? {
+        try await one(
+            connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM payments p WHERE p.tenant_id = \(tenantID) AND p.id = \(id)
+                \(unescaped: lock ? "FOR UPDATE" : "")
+                """,
+                logger: logger))
+    }
+
+    /// The payment behind a Razorpay order or payment link, locked for a state change.
+    func find(
+        _ tenantID: UUID, orderID: String?, linkID: String?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Payment? {
+        try await one(
+            connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM payments p
+                WHERE p.tenant_id = \(tenantID)
+                  AND ((\(orderID)::text IS NOT NULL AND p.razorpay_order_id = \(orderID))
+                       OR (\(linkID)::text IS NOT NULL AND p.razorpay_link_id = \(linkID)))
+                ORDER BY p.created_at LIMIT 1
+                FOR UPDATE
+                """,
+                logger: logger))
+    }
+
+    /// The payment whose Razorpay payment id is `paymentID` (refund events name only that).
+    func find(_ tenantID: UUID, razorpayPaymentID: String, on connection: PostgresConnection, logger: Logger) async throws -> Payment? {
+        try await one(
+            connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM payments p
+                WHERE p.tenant_id = \(tenantID) AND p.razorpay_payment_id = \(razorpayPaymentID)
+                ORDER BY p.created_at LIMIT 1 FOR UPDATE
+                """,
+                logger: logger))
+    }
+
+    /// The payment an earlier request with this idempotency key created, and that request's fingerprint.
+    func find(
+        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (payment: Payment, requestHash: String?)? {
+        let rows = try await connection.query(
+            """
+            SELECT p.request_hash, \(unescaped: Self.columns) FROM payments p
+            WHERE p.tenant_id = \(tenantID) AND p.created_by = \(createdBy) AND p.idempotency_key = \(idempotencyKey)
+            """,
+            logger: logger)
+        for try await row in rows {
+            var cells = row.makeIterator()
+            let hash = try cells.next()!.decode(String?.self)
+            return (try Self.payment(&cells), hash)
+        }
+        return nil
+    }
+
+    /// A page, newest first, after `cursor` (created at, id). `customer` limits it to
+    /// what that customer paid; `owner` to the contacts an agent owns.
+    func page(
+        _ tenantID: UUID, filter: PaymentFilter, customer: UUID?, owner: UUID?, after cursor: (Date, UUID)?, limit: Int,
+        on connection: PostgresConnection, logger: Logger
+    ) async throws -> [Payment] {
+        let micros = cursor.map { Int64(($0.0.timeIntervalSince1970 * 1_000_000).rounded()) }
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM payments p
+            WHERE p.tenant_id = \(tenantID)
+              AND (\(filter.status?.rawValue)::text IS NULL OR p.status = \(filter.status?.rawValue))
+              AND (\(filter.contactID)::uuid IS NULL OR p.contact_id = \(filter.contactID))
+              AND (\(filter.from)::timestamptz IS NULL OR p.created_at >= \(filter.from))
+              AND (\(filter.to)::timestamptz IS NULL OR p.created_at < \(filter.to))
+              AND (\(customer)::uuid IS NULL OR p.customer_user_id = \(customer))
+              AND (\(owner)::uuid IS NULL OR p.contact_id IN (SELECT c.id FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.owner_id = \(owner)))
+              AND (\(micros)::int8 IS NULL
+                   OR (p.created_at, p.id) < (timestamptz 'epoch' + \(micros)::int8 * interval '1 microsecond', \(cursor?.1)::uuid))
+            ORDER BY p.created_at DESC, p.id DESC
+            LIMIT \(limit)
+            """,
+            logger: logger)
+        var payments: [Payment] = []
+        for try await row in rows {
+            var cells = row.makeIterator()
+            payments.append(try Self.payment(&cells))
+        }
+        return payments
+    }
+
+    // MARK: refunds
+
+    func insert(_ refund: Refund, tenantID: UUID, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger)
+        async throws
+    {
+        try await connection.query(
+            """
+            INSERT INTO refunds (id, tenant_id, payment_id, amount_minor, status, razorpay_refund_id, created_by, idempotency_key, request_hash)
+            VALUES (\(refund.id), \(tenantID), \(refund.paymentID), \(refund.amount), \(refund.status.rawValue), \(refund.razorpayRefundID),
+                    \(refund.createdBy), \(idempotencyKey), \(requestHash))
+            """,
+            logger: logger)
+    }
+
+    func save(_ refund: Refund, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE refunds SET status = \(refund.status.rawValue), razorpay_refund_id = \(refund.razorpayRefundID), error = \(refund.error),
+                updated_at = now()
+            WHERE tenant_id = \(tenantID) AND id = \(refund.id)
+            """,
+            logger: logger)
+    }
+
+    func refunds(_ tenantID: UUID, payment: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Refund] {
+        let rows = try await connection.query(
+            """
+            SELECT id, payment_id, amount_minor, status, razorpay_refund_id, error, created_by, created_at, updated_at
+            FROM refunds WHERE tenant_id = \(tenantID) AND payment_id = \(payment) ORDER BY created_at, id
+            """,
+            logger: logger)
+        var refunds: [Refund] = []
+        for try await (id, paymentID, amount, status, razorpayID, error, createdBy, createdAt, updatedAt) in rows.decode(
+            (UUID, UUID, Int, String, String?, String?, UUID?, Date, Date).self)
+        {
+            refunds.append(
+                Refund(
+                    id: id, paymentID: paymentID, amount: amount, status: Refund.Status(rawValue: status) ?? .pending,
+                    razorpayRefundID: razorpayID, error: error, createdBy: createdBy, createdAt: createdAt, updatedAt: updatedAt))
+        }
+        return refunds
+    }
+
+    /// The refund an earlier request with this key made, and that request's fingerprint.
+    func findRefund(
+        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (refundID: UUID, paymentID: UUID, requestHash: String?)? {
+        let rows = try await connection.query(
+            """
+            SELECT id, payment_id, request_hash FROM refunds
+            WHERE tenant_id = \(tenantID) AND created_by = \(createdBy) AND idempotency_key = \(idempotencyKey)
+            """,
+            logger: logger)
+        for try await (id, payment, hash) in rows.decode((UUID, UUID, String?).self) { return (id, payment, hash) }
+        return nil
+    }
+
+    // MARK: decoding
+
+    private func one(_ rows: PostgresRowSequence) async throws -> Payment? {
+        for try await row in rows {
+            var cells = row.makeIterator()
+            return try Self.payment(&cells)
+        }
+        return nil
+    }
+
+    static func payment(_ cells: inout PostgresRow.Iterator) throws -> Payment {
+        func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
+        return Payment(
+            id: try next(UUID.self), tenantID: try next(UUID.self), kind: Payment.Kind(rawValue: try next(String.self)) ?? .order,
+            contactID: try next(UUID.self), customerUserID: try next(UUID?.self), productID: try next(UUID?.self),
+            description: try next(String?.self), amount: try next(Int.self), currency: try next(String.self),
+            status: Payment.Status(rawValue: try next(String.self)) ?? .created, razorpayOrderID: try next(String?.self),
+            razorpayPaymentID: try next(String?.self), razorpayLinkID: try next(String?.self), shortURL: try next(String?.self),
+            captured: try next(Int.self), refunded: try next(Int.self), method: try next(String?.self), errorCode: try next(String?.self),
+            errorDescription: try next(String?.self), mismatch: try next(String?.self), createdBy: try next(UUID?.self),
+            createdAt: try next(Date.self), updatedAt: try next(Date.self), verifiedAt: try next(Date?.self),
+            authorizedAt: try next(Date?.self), capturedAt: try next(Date?.self), failedAt: try next(Date?.self))
+    }
+}

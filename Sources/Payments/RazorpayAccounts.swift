@@ -1,0 +1,51 @@
+import Accounts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import Razorpay
+
+/// A tenant's Razorpay webhook as intake needs it.
+public struct RazorpayWebhookAccount: Sendable {
+    public let tenantID: UUID
+    public let webhookSecret: String?
+}
+
+/// Where each tenant's Razorpay credentials are: the key id (and API base URL) in
+/// settings, the key secret and webhook secret in the secret store. Webhook lookups
+/// are cached briefly, like WhatsApp's.
+public final class RazorpayAccounts: Sendable {
+    let database: Database
+    let secrets: TenantSecretStore
+    let tenants = TenantStore()
+    private let cache: ExpiringCache<RazorpayWebhookAccount>
+
+    public init(database: Database, secrets: TenantSecretStore, cacheLifetime: Duration = .seconds(10)) {
+        self.database = database
+        self.secrets = secrets
+        cache = ExpiringCache(lifetime: cacheLifetime)
+    }
+
+    /// The API credentials, or nil when the tenant has no key id and key secret.
+    func credentials(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> RazorpayCredentials? {
+        guard let settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings.razorpay,
+            let keyID = settings.keyId,
+            let secret = try await secrets.read(tenantID, name: .razorpayKeySecret, on: connection, logger: logger)
+        else { return nil }
+        return RazorpayCredentials(baseURL: settings.baseUrl ?? RazorpayCredentials.defaultBaseURL, keyID: keyID, keySecret: secret)
+    }
+
+    /// The tenant whose Razorpay webhook key is `key`, with its webhook secret.
+    public func account(webhookKey key: String, logger: Logger) async throws -> RazorpayWebhookAccount? {
+        if let cached = cache.value(key) { return cached }
+        guard let tenantID = try await TenantWebhookKeys(database: database).tenant(forKey: key, provider: .razorpay, logger: logger)
+        else { return nil }
+        let account = try await database.withTenant(tenantID, logger: logger) { connection in
+            RazorpayWebhookAccount(
+                tenantID: tenantID,
+                webhookSecret: try await secrets.read(tenantID, name: .razorpayWebhookSecret, on: connection, logger: logger))
+        }
+        cache.store(account, for: key)
+        return account
+    }
+}

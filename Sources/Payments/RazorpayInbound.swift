@@ -1,0 +1,164 @@
+import Accounts
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import Razorpay
+import ServiceLifecycle
+
+/// Applies stored Razorpay webhook events, each in one tenant transaction that also
+/// marks it processed (a crash mid-way redoes it; the rules make a redo harmless).
+/// Events for orders, links or payments this tenant does not have are kept and
+/// marked processed with a note. Runs deliveries stored on this node at once and
+/// polls for the rest, retrying failures with backoff.
+public final class RazorpayInbound: Service, Sendable {
+    struct Item: Sendable {
+        let tenantID: UUID
+        let deliveryID: UUID
+    }
+
+    let database: Database
+    let logger: Logger
+    let worker: NudgedWorker<Item>
+    let store = PaymentStore()
+    let events = PaymentEvents()
+    static let maximumAttempts = 10
+
+    public init(database: Database, pollInterval: Duration = .seconds(1), logger: Logger) {
+        self.database = database
+        self.logger = logger
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4)
+    }
+
+    func nudge(_ tenantID: UUID, delivery: UUID) {
+        worker.nudge(Item(tenantID: tenantID, deliveryID: delivery))
+    }
+
+    public func run() async throws {
+        await worker.run(poll: { [self] in await pending() }, work: { [self] item in await process(item) })
+    }
+
+    private func pending() async -> [Item] {
+        do {
+            return try await database.withCrossTenantAccess(.razorpayDeliveries, logger: logger) { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT tenant_id, id FROM razorpay_deliveries
+                    WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
+                      AND (retry_at IS NULL OR retry_at <= now())
+                    ORDER BY received_at LIMIT 200
+                    """,
+                    logger: logger)
+                var items: [Item] = []
+                for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, deliveryID: id)) }
+                return items
+            }
+        } catch {
+            logger.warning("could not look for Razorpay deliveries", metadata: ["error": "\(String(reflecting: error))"])
+            return []
+        }
+    }
+
+    func process(_ item: Item) async {
+        do {
+            try await apply(item)
+        } catch {
+            logger.error(
+                "Razorpay delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
+            do {
+                _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
+                    try await connection.query(
+                        """
+                        UPDATE razorpay_deliveries SET attempts = attempts + 1,
+                            last_error = \(String(String(reflecting: error).prefix(1000))),
+                            retry_at = now() + least(300, power(2, attempts)) * interval '1 second'
+                        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
+                        """,
+                        logger: logger)
+                }
+            } catch {
+                logger.warning("could not record a Razorpay delivery failure", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+    }
+
+    private func apply(_ item: Item) async throws {
+        try await database.withTenant(item.tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT body FROM razorpay_deliveries
+                WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger)
+            var body: [UInt8]?
+            for try await bytes in rows.decode([UInt8].self) { body = bytes }
+            guard let body else { return }
+            let note: String?
+            do {
+                note = try await apply(try RazorpayEvent.parse(body), tenantID: item.tenantID, on: connection)
+            } catch let error as RazorpayPayloadError {
+                note = "not a Razorpay event: \(error.reason)"
+            }
+            try await connection.query(
+                "UPDATE razorpay_deliveries SET processed_at = now(), last_error = \(note) WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)",
+                logger: logger)
+        }
+    }
+
+    /// Applies one event; answers a note when there was nothing of ours to apply it to.
+    private func apply(_ event: RazorpayEvent, tenantID: UUID, on connection: PostgresConnection) async throws -> String? {
+        if event.event.hasPrefix("refund.") {
+            return try await applyRefund(event, tenantID: tenantID, on: connection)
+        }
+        let orderID = event.payment?.orderID ?? event.order?.id
+        guard var payment = try await store.find(tenantID, orderID: orderID, linkID: event.paymentLink?.id, on: connection, logger: logger)
+        else { return "no payment for order \(orderID ?? "-") / link \(event.paymentLink?.id ?? "-")" }
+        guard let entity = event.payment else { return "\(event.event) carries no payment" }
+        let before = payment
+        PaymentProgress.apply(entity, event: event.event, to: &payment, at: Date())
+        guard payment != before else { return nil }
+        try await store.save(payment, on: connection, logger: logger)
+        if payment.status != before.status || payment.mismatch != before.mismatch {
+            try await events.changed(payment, by: nil, on: connection, logger: logger)
+        }
+        return nil
+    }
+
+    private func applyRefund(_ event: RazorpayEvent, tenantID: UUID, on connection: PostgresConnection) async throws -> String? {
+        guard let entity = event.refund else { return "\(event.event) carries no refund" }
+        guard var payment = try await store.find(tenantID, razorpayPaymentID: entity.paymentID, on: connection, logger: logger) else {
+            return "no payment \(entity.paymentID)"
+        }
+        var refunds = try await store.refunds(tenantID, payment: payment.id, on: connection, logger: logger)
+        // Ours by Razorpay's id; or one we asked for whose answer has not been stored
+        // yet (same amount, no id); or one made in Razorpay's dashboard.
+        let index =
+            refunds.firstIndex { $0.razorpayRefundID == entity.id }
+            ?? refunds.firstIndex { $0.razorpayRefundID == nil && $0.status == .requested && $0.amount == entity.amount }
+        var refund: Refund
+        if let index {
+            refund = refunds[index]
+        } else {
+            refund = Refund(
+                id: UUID(), paymentID: payment.id, amount: entity.amount, status: .pending, razorpayRefundID: entity.id, error: nil,
+                createdBy: nil, createdAt: Date(), updatedAt: Date())
+            try await store.insert(refund, tenantID: tenantID, idempotencyKey: nil, requestHash: nil, on: connection, logger: logger)
+            refunds.append(refund)
+        }
+        let previous = refund
+        refund.razorpayRefundID = entity.id
+        PaymentProgress.apply(event: event.event, to: &refund)
+        if refund != previous {
+            try await store.save(refund, tenantID: tenantID, on: connection, logger: logger)
+            refunds[refunds.firstIndex { $0.id == refund.id }!] = refund
+        }
+        let before = payment
+        PaymentProgress.settleRefunds(refunds, of: &payment)
+        if payment != before {
+            try await store.save(payment, on: connection, logger: logger)
+            try await events.changed(payment, by: nil, on: connection, logger: logger)
+        }
+        return nil
+    }
+}

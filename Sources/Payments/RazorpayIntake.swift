@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+import Logging
+import Persistence
+import Razorpay
+
+/// The front door of Razorpay webhooks: the signature is checked on the raw bytes
+/// first (nothing is stored otherwise), the delivery is stored once per
+/// `X-Razorpay-Event-Id`, acknowledged, and applied by `RazorpayInbound`.
+public struct RazorpayIntake: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case accepted
+        /// This event id was stored before: acknowledged, nothing more to do.
+        case duplicate
+        case unknownKey
+        case unauthorized
+    }
+
+    let database: Database
+    let accounts: RazorpayAccounts
+    let inbound: RazorpayInbound
+
+    public init(database: Database, accounts: RazorpayAccounts, inbound: RazorpayInbound) {
+        self.database = database
+        self.accounts = accounts
+        self.inbound = inbound
+    }
+
+    public func receive(webhookKey: String, signature: String?, eventID: String?, body: [UInt8], logger: Logger) async throws -> Outcome {
+        guard let account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
+        guard let secret = account.webhookSecret, RazorpaySignature.isValidWebhook(signature: signature, body: body, secret: secret) else {
+            return .unauthorized
+        }
+        // Without the header (Razorpay always sends it), the body itself names the event.
+        let id = eventID.flatMap { (1...200).contains($0.count) ? $0 : nil }
+            ?? "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
+        let event = (try? RazorpayEvent.parse(body))?.event
+        let deliveryID = UUID()
+        let stored = try await database.withTenant(account.tenantID, logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, event, body)
+                VALUES (\(deliveryID), \(account.tenantID), \(id), \(event), \(body))
+                ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
+                """,
+                logger: logger)
+            for try await _ in rows.decode(UUID.self) { return true }
+            return false
+        }
+        guard stored else { return .duplicate }
+        inbound.nudge(account.tenantID, delivery: deliveryID)
+        return .accepted
+    }
+}
