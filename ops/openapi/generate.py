@@ -905,7 +905,7 @@ paths["/v1/tasks/{id}/complete"] = {"post": op(
 
 # ---------------------------------------------------------------- dashboard
 paths["/v1/dashboard"] = {"get": op(
-    "getDashboard", "Pipeline, leads, calls and messages", "Dashboard", TENANT_SEC,
+    "getDashboard", "Pipeline, leads, calls, messages and revenue", "Dashboard", TENANT_SEC,
     {
         "200": ok("The figures. Agents get their own (`scope: own`: the contacts they own, the calls they made, took or "
                   "were rung for); owners and admins the tenant's (`scope: tenant`).", ref("Dashboard")),
@@ -1118,6 +1118,179 @@ paths["/v1/webhooks/whatsapp/{webhookKey}"] = {
     ),
 }
 
+# ---------------------------------------------------------------- payments
+H_IDEMPOTENCY_REQUIRED = {
+    "name": "Idempotency-Key", "in": "header", "required": True,
+    "description": "Required: a retry with the same key and body answers the payment the first request made (201 with "
+                   "`Idempotent-Replayed: true`), so a lost answer never charges twice; with a different body, 422 "
+                   "`idempotency-key-reused`. 1–200 visible ASCII characters.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+H_IDEMPOTENCY_REFUND = {
+    "name": "Idempotency-Key", "in": "header", "required": False,
+    "description": "Makes a retry safe: the same key and body answer the refund the first request recorded (and re-ask "
+                   "Razorpay with the same `X-Refund-Idempotency` if its answer was lost). 1–200 visible ASCII characters.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 200},
+}
+P_ID_PAYMENT = {
+    "name": "id", "in": "path", "required": True,
+    "description": "The payment's id. A value that is not a UUID, another tenant's payment, or one the caller may not see "
+                   "(customers: one they did not start; agents limited to their own contacts: another's contact) answers 404.",
+    "schema": {"type": "string", "format": "uuid"},
+}
+P_ID_PRODUCT = {
+    "name": "id", "in": "path", "required": True,
+    "description": "The product's id. A value that is not a UUID or another tenant's product answers 404 (for customers, so does an inactive one).",
+    "schema": {"type": "string", "format": "uuid"},
+}
+D422_RAZORPAY = ("`razorpay-not-configured`: the tenant has no `integrations.razorpay.keyId` and `keySecret`.")
+D502_RAZORPAY = ("Razorpay refused or failed the request (`payment-provider-error`; the detail quotes its code and "
+                 "description, and says when a retry with the same Idempotency-Key is safe). Nothing was created.")
+CHARGE_422 = ("Unprocessable: `validation-failed` (`/amount` from 100 to 10000000000 minor units, or a `productId`; "
+              "`/currency` an ISO 4217 code; `/contactId` required for staff; a product's price and currency must match "
+              "when also given; the Idempotency-Key header missing or malformed), `idempotency-key-reused`, or " + D422_RAZORPAY)
+
+paths["/v1/payments"] = {"get": op(
+    "listPayments", "Payments", "Payments", TENANT_SEC,
+    {
+        "200": ok("One page of payments, newest first.", ref("PaymentPage")),
+        **problems(401, 422, 500, 503, d401=D401_TENANT,
+                   d422="Validation failed (`validation-failed`): pointers `/query/status`, `/query/contact`, `/query/from`, "
+                        "`/query/to`, `/query/limit`, `/query/cursor`."),
+    },
+    description="Staff see the tenant's payments (agents limited to their own contacts, those contacts'); customers the "
+                "payments they started.",
+    parameters=[
+        P_LIMIT, P_CURSOR,
+        {"name": "status", "in": "query", "required": False, "schema": ref("PaymentStatus")},
+        {"name": "contact", "in": "query", "required": False, "schema": {"type": "string", "format": "uuid"}},
+        {"name": "from", "in": "query", "required": False, "description": "Created at or after (ISO 8601).",
+         "schema": {"type": "string", "format": "date-time"}},
+        {"name": "to", "in": "query", "required": False, "description": "Created before (ISO 8601).",
+         "schema": {"type": "string", "format": "date-time"}},
+    ],
+)}
+paths["/v1/payments/orders"] = {"post": op(
+    "createPaymentOrder", "Create a Razorpay order for Checkout", "Payments", TENANT_SEC,
+    {
+        "201": ok("The payment (`created`) and Razorpay Checkout's options.", ref("CheckoutOrder"),
+                  headers={"Location": hdr("Location")}),
+        **problems(*BODY_ERRORS, 401, 403, 404, 500, 502, 503, d401=D401_TENANT,
+                   d403="Forbidden (`forbidden`): customers pay for themselves (no `contactId`).",
+                   d404="Not found (`not-found`): no such contact or active product.",
+                   d422=CHARGE_422, d502=D502_RAZORPAY),
+    },
+    description="Staff charge a contact an amount or a product's price; customers pay for a product themselves. The order "
+                "is made through Razorpay's API with the tenant's key; the payment is stored only once Razorpay has made it. "
+                "Money is integer minor units (paise for INR) with an ISO currency.",
+    parameters=[H_IDEMPOTENCY_REQUIRED],
+    request_body=body("ChargeRequest", "Whom to charge what."),
+)}
+paths["/v1/payments/verify"] = {"post": op(
+    "verifyPayment", "Verify a Checkout payment", "Payments", TENANT_SEC,
+    {
+        "200": ok("The payment, `authorized` (pending the webhook's confirmation) unless a webhook has already moved it on.",
+                  ref("Payment")),
+        **problems(*BODY_ERRORS, 401, 404, 500, 503, d401=D401_TENANT,
+                   d404="Not found (`not-found`): no payment of the caller's with that order.",
+                   d422="Unprocessable: `validation-failed`, `invalid-payment-signature` (nothing changed), or " + D422_RAZORPAY),
+    },
+    description="`razorpay_signature` must be the hex HMAC-SHA256 of `razorpay_order_id|razorpay_payment_id` with the key "
+                "secret (compared in constant time).",
+    request_body=body("VerifyPaymentRequest", "What Checkout handed the client."),
+)}
+paths["/v1/payments/links"] = {"post": op(
+    "createPaymentLink", "Create a payment link", "Payments", TENANT_SEC,
+    {
+        "201": ok("The payment (`kind: link`, with `shortUrl`) and, when asked, whether WhatsApp carried it.", ref("PaymentLink"),
+                  headers={"Location": hdr("Location")}),
+        **problems(*BODY_ERRORS, 401, 403, 404, 500, 502, 503, d401=D401_TENANT, d403=D403_CRM,
+                   d404="Not found (`not-found`): no such contact or active product.", d422=CHARGE_422, d502=D502_RAZORPAY),
+    },
+    description="Owners, admins and agents. With `whatsapp`, the link is queued in the contact's WhatsApp conversation: as "
+                "text inside the 24-hour window, or as the given template (parameters: the amount and the link). The link "
+                "exists either way; `whatsapp.problem` says why it was not sent.",
+    parameters=[H_IDEMPOTENCY_REQUIRED],
+    request_body=body("ChargeRequest", "Whom to charge what."),
+)}
+paths["/v1/payments/{id}"] = {"get": op(
+    "getPayment", "One payment, with its refunds", "Payments", TENANT_SEC,
+    {"200": ok("The payment and `refunds`.", ref("Payment")),
+     **problems(401, 404, 500, 503, d401=D401_TENANT, d404="Not found (`not-found`): no such payment the caller may see.")},
+    parameters=[P_ID_PAYMENT],
+)}
+paths["/v1/payments/{id}/refunds"] = {"post": op(
+    "refundPayment", "Refund a captured payment", "Payments", TENANT_SEC,
+    {
+        "201": ok("The refund and the payment after it.", ref("RefundResult")),
+        **problems(*BODY_ERRORS, 401, 403, 404, 409, 500, 502, 503, d401=D401_TENANT, d403=D403_ADMIN,
+                   d404="Not found (`not-found`): no such payment.",
+                   d409="Not refundable (`not-refundable`): the payment is not captured.",
+                   d422="Unprocessable: `refund-too-large` (more than captured, less what is refunded or being refunded), "
+                        "`validation-failed` (`/amount` under 100), `idempotency-key-reused`, or " + D422_RAZORPAY,
+                   d502=D502_RAZORPAY),
+    },
+    description="Owners and admins. Full (no `amount`) or partial; concurrent refunds can never add up to more than was "
+                "captured. Razorpay gets an `X-Refund-Idempotency` key per refund.",
+    parameters=[P_ID_PAYMENT, H_IDEMPOTENCY_REFUND],
+    request_body=body("RefundRequest", "How much to refund."),
+)}
+paths["/v1/products"] = {
+    "get": op(
+        "listProducts", "Products", "Payments", TENANT_SEC,
+        {"200": ok("One page of products, newest first (customers: active ones only).", ref("ProductPage")),
+         **problems(401, 422, 500, 503, d401=D401_TENANT,
+                    d422="Validation failed (`validation-failed`): `/query/limit` or `/query/cursor`.")},
+        parameters=[P_LIMIT, P_CURSOR],
+    ),
+    "post": op(
+        "createProduct", "Add a product", "Payments", TENANT_SEC,
+        {"201": ok("The product.", ref("Product"), headers={"Location": hdr("Location")}),
+         **problems(*BODY_ERRORS, 401, 403, 500, 503, d401=D401_TENANT, d403=D403_ADMIN)},
+        description="Owners and admins.",
+        request_body=body("CreateProductRequest", "The product."),
+    ),
+}
+paths["/v1/products/{id}"] = {
+    "get": op(
+        "getProduct", "One product", "Payments", TENANT_SEC,
+        {"200": ok("The product.", ref("Product")),
+         **problems(401, 404, 500, 503, d401=D401_TENANT, d404="Not found (`not-found`): no such product.")},
+        parameters=[P_ID_PRODUCT],
+    ),
+    "patch": op(
+        "updateProduct", "Change a product", "Payments", TENANT_SEC,
+        {"200": ok("The product.", ref("Product")),
+         **problems(*BODY_ERRORS, 401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_ADMIN,
+                    d404="Not found (`not-found`): no such product.")},
+        description="Owners and admins. Absent fields stay; existing payments keep the price they were made with.",
+        parameters=[P_ID_PRODUCT],
+        request_body=body("UpdateProductRequest", "The changes."),
+    ),
+}
+paths["/v1/webhooks/razorpay/{webhookKey}"] = {"post": op(
+    "receiveRazorpayWebhook", "Razorpay webhook events", "Webhooks", PUBLIC_SEC,
+    {
+        "200": ok("Verified and stored (or this `X-Razorpay-Event-Id` was stored before); applied right after, forward only "
+                  "and in any order."),
+        **problems(401, 404, 413, 500, 503,
+                   d401="Invalid signature (`invalid-signature`): `X-Razorpay-Signature` is missing or is not the HMAC-SHA256 "
+                        "of the raw body with the tenant's webhook secret; nothing was stored.",
+                   d404="Not found (`not-found`): no such webhook.",
+                   d413="Content too large (`content-too-large`): over 1 MiB."),
+    },
+    parameters=[
+        {"name": "webhookKey", "in": "path", "required": True,
+         "description": "The tenant's unguessable key (`integrations.razorpay.webhookPath` in the settings).",
+         "schema": {"type": "string"}},
+        {"name": "X-Razorpay-Signature", "in": "header", "required": False, "schema": {"type": "string"}},
+        {"name": "X-Razorpay-Event-Id", "in": "header", "required": False,
+         "description": "De-duplicates redeliveries (without it, the body's SHA-256 does).", "schema": {"type": "string"}},
+    ],
+    request_body={"description": "Razorpay's event JSON, exactly as sent.", "required": True,
+                  "content": {JSON: {"schema": {"type": "object"}}}},
+)}
+
 # ---------------------------------------------------------------- schemas
 def nullable(schema):
     s = dict(schema)
@@ -1152,6 +1325,112 @@ def ident_input(desc):
                      "description": desc + " At most 200 characters without whitespace; an empty string clears it."})
 
 schemas = {
+    "PaymentStatus": {"type": "string", "enum": ["created", "authorized", "captured", "failed", "partially_refunded", "refunded"]},
+    "Refund": obj({
+        "id": uuid,
+        "paymentId": uuid,
+        "amount": {"type": "integer", "minimum": 1},
+        "status": {"type": "string", "enum": ["requested", "pending", "processed", "failed"]},
+        "razorpayRefundId": {"type": ["string", "null"]},
+        "error": {"type": ["string", "null"]},
+        "createdAt": dt,
+    }, required=["id", "paymentId", "amount", "status", "razorpayRefundId", "error", "createdAt"]),
+    "Payment": obj({
+        "id": uuid,
+        "kind": {"type": "string", "enum": ["order", "link"]},
+        "status": ref("PaymentStatus"),
+        "contactId": uuid,
+        "productId": {**uuid, "type": ["string", "null"]},
+        "description": {"type": ["string", "null"]},
+        "amount": {"type": "integer", "minimum": 100, "description": "Minor units (paise for INR)."},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "capturedAmount": {"type": "integer", "minimum": 0},
+        "refundedAmount": {"type": "integer", "minimum": 0},
+        "shortUrl": {"type": ["string", "null"], "description": "Payment links: the link to send."},
+        "method": {"type": ["string", "null"], "description": "How it was paid (`upi`, `card`, ...), once known."},
+        "error": {"type": ["object", "null"], "properties": {"code": {"type": ["string", "null"]},
+                                                          "description": {"type": ["string", "null"]}},
+                  "required": ["code", "description"], "description": "Why the last attempt failed."},
+        "mismatch": {"type": ["string", "null"],
+                     "description": "Set when Razorpay reported an amount or currency other than the payment's: flagged, not accepted silently."},
+        "razorpay": obj({"orderId": {"type": ["string", "null"]}, "paymentId": {"type": ["string", "null"]},
+                         "paymentLinkId": {"type": ["string", "null"]}}, required=["orderId", "paymentId", "paymentLinkId"]),
+        "createdBy": {**uuid, "type": ["string", "null"]},
+        "createdAt": dt,
+        "updatedAt": dt,
+        "authorizedAt": {**dt, "type": ["string", "null"]},
+        "capturedAt": {**dt, "type": ["string", "null"]},
+        "failedAt": {**dt, "type": ["string", "null"]},
+        "refunds": {"type": "array", "items": ref("Refund"), "description": "`GET /v1/payments/{id}` and refund answers only."},
+    }, required=["id", "kind", "status", "contactId", "productId", "description", "amount", "currency", "capturedAmount",
+                 "refundedAmount", "shortUrl", "method", "error", "mismatch", "razorpay", "createdBy", "createdAt", "updatedAt",
+                 "authorizedAt", "capturedAt", "failedAt"]),
+    "PaymentPage": obj({
+        "items": {"type": "array", "items": ref("Payment")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "ChargeRequest": obj({
+        "contactId": {**uuid, "description": "Staff: required. Customers: leave it out (they pay for themselves)."},
+        "productId": {**uuid, "description": "Charge this active product's price (customers must give one)."},
+        "amount": {"type": "integer", "minimum": 100, "maximum": 10000000000, "description": "Minor units; required without a product."},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "Default `INR` (or the product's)."},
+        "description": {"type": "string", "minLength": 1, "maxLength": 255},
+        "whatsapp": obj({"template": obj({"name": {"type": "string", "pattern": "^[a-z0-9_]+$", "maxLength": 512},
+                                          "language": {"type": "string", "minLength": 1, "maxLength": 15}},
+                                         required=["name", "language"])},
+                        description="Links only: send the link on WhatsApp (free text inside the 24-hour window, else this template)."),
+    }),
+    "CheckoutOrder": obj({
+        "payment": ref("Payment"),
+        "checkout": obj({
+            "key": {"type": "string", "description": "The tenant's Razorpay key id."},
+            "order_id": {"type": "string"},
+            "amount": {"type": "integer"},
+            "currency": {"type": "string"},
+            "description": {"type": ["string", "null"]},
+            "prefill": obj({"name": {"type": "string"}, "contact": {"type": "string"}}, required=["name"]),
+        }, required=["key", "order_id", "amount", "currency", "prefill"], description="Options for Razorpay Checkout."),
+    }, required=["payment", "checkout"]),
+    "PaymentLink": obj({
+        "payment": ref("Payment"),
+        "whatsapp": obj({"sent": {"type": "boolean"}, "message": ref("Message"), "problem": {"type": "string"}},
+                        required=["sent"], description="Present when `whatsapp` was asked for."),
+    }, required=["payment"]),
+    "VerifyPaymentRequest": obj({
+        "razorpay_order_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "razorpay_payment_id": {"type": "string", "minLength": 1, "maxLength": 200},
+        "razorpay_signature": {"type": "string", "minLength": 1, "maxLength": 200},
+    }, required=["razorpay_order_id", "razorpay_payment_id", "razorpay_signature"]),
+    "RefundRequest": obj({
+        "amount": {"type": ["integer", "null"], "minimum": 100, "description": "Minor units; absent or null: everything still refundable."},
+    }),
+    "RefundResult": obj({"refund": ref("Refund"), "payment": ref("Payment")}, required=["refund", "payment"]),
+    "Product": obj({
+        "id": uuid,
+        "name": {"type": "string"},
+        "price": {"type": "integer", "minimum": 100, "description": "Minor units."},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "active": {"type": "boolean"},
+        "createdAt": dt,
+        "updatedAt": dt,
+    }, required=["id", "name", "price", "currency", "active", "createdAt", "updatedAt"]),
+    "ProductPage": obj({
+        "items": {"type": "array", "items": ref("Product")},
+        "nextCursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page; null on the last page."},
+    }, required=["items", "nextCursor"]),
+    "CreateProductRequest": obj({
+        "name": {"type": "string", "description": "1 to 200 characters after trimming."},
+        "price": {"type": "integer", "minimum": 100, "maximum": 10000000000},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$", "description": "Default `INR`."},
+        "active": {"type": "boolean", "description": "Default true."},
+    }, required=["name", "price"]),
+    "UpdateProductRequest": obj({
+        "name": {"type": "string"},
+        "price": {"type": "integer", "minimum": 100, "maximum": 10000000000},
+        "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
+        "active": {"type": "boolean"},
+    }, description="At least one field."),
+
     "Conversation": obj({
         "id": uuid,
         "channel": {"type": "string", "enum": ["portal", "whatsapp"]},
@@ -1415,7 +1694,11 @@ schemas = {
             "outbound": {"type": "integer", "minimum": 0, "description": "From staff."},
         }, required=["inbound", "outbound"],
             description="Messages written in `[from, to)`; for agents, in the conversations assigned to them."),
-    }, required=["from", "to", "scope", "contacts", "byStage", "byTemperature", "bySource", "newLeads", "calls", "messages"],
+        "revenue": {"type": "array", "description": "Per currency, payments captured in `[from, to)` (agents: their contacts'), in minor units.",
+                    "items": obj({"currency": {"type": "string"}, "payments": {"type": "integer"}, "captured": {"type": "integer"},
+                                  "refunded": {"type": "integer"}, "net": {"type": "integer"}},
+                                 required=["currency", "payments", "captured", "refunded", "net"])},
+    }, required=["from", "to", "scope", "contacts", "byStage", "byTemperature", "bySource", "newLeads", "calls", "messages", "revenue"],
         description="Dashboard figures for a period."),
     "ContactSettings": obj({
         "autoAssign": {"type": "boolean",
@@ -1624,9 +1907,11 @@ schemas = {
             }, required=["apiVersion", "baseUrl", "accessToken", "appSecret", "verifyToken"]),
             "razorpay": obj({
                 "keyId": {"type": "string", "description": "Omitted when not set."},
+                "baseUrl": {"type": "string", "description": "The Razorpay API base URL.", "examples": ["https://api.razorpay.com/v1"]},
+                "webhookPath": {"type": "string", "description": "The tenant's Razorpay webhook path; give Razorpay this URL on your host."},
                 "keySecret": secret_state,
                 "webhookSecret": secret_state,
-            }, required=["keySecret", "webhookSecret"]),
+            }, required=["baseUrl", "keySecret", "webhookSecret"]),
             "livekit": obj({
                 "url": {"type": "string", "description": "Omitted when not set."},
                 "apiKey": {"type": "string", "description": "Omitted when not set."},
@@ -1655,6 +1940,8 @@ schemas = {
             })),
             "razorpay": nullable(obj({
                 "keyId": ident_input("Razorpay key id."),
+                "baseUrl": nullable({"type": "string", "maxLength": 500,
+                                     "description": "Razorpay API base URL (`http` or `https`, no query); \"\" restores `https://api.razorpay.com/v1`."}),
                 "keySecret": secret_input("Razorpay key secret."),
                 "webhookSecret": secret_input("Razorpay webhook secret."),
             })),
@@ -1742,6 +2029,7 @@ doc = {
         {"name": "Tasks", "description": "Follow-up tasks on contacts, such as callbacks for missed calls, for staff."},
         {"name": "Dashboard", "description": "Pipeline, new-lead and call figures for a period, for staff."},
         {"name": "Conversations", "description": "One inbox for portal chat and WhatsApp: conversations, messages, assignment, read marks."},
+        {"name": "Payments", "description": "Razorpay orders, Checkout verification, payment links, refunds and the product catalogue."},
         {"name": "Webhooks", "description": "Provider webhooks, one unguessable URL per tenant, verified on the raw body."},
         {"name": "Real-time", "description": "Events pushed over WebSocket or Server-Sent Events, with resume."},
         {"name": "Operator", "description": "Tenant administration by the platform operator."},
