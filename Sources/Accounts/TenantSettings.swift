@@ -112,5 +112,8 @@ public enum TenantSecretName: String, CaseIterable, Codable, Sendable {
     case whatsappVerifyToken = "whatsapp.verifyToken"
     case razorpayKeySecret = "razorpay.keySecret"
     case razorpayWebhookSecret = "razorpay.webhookSecret"
+    /// The webhook secret before the last change, kept by the server (never set
+    /// directly): Razorpay signs redeliveries of older events with it for 24 hours.
+    case razorpayPreviousWebhookSecret = "razorpay.previousWebhookSecret"
     case livekitApiSecret = "livekit.apiSecret"
 }

@@ -39,6 +39,13 @@ public struct TenantSettingsService: Sendable {
             if let name = changes.name { tenant.name = name }
             changes.settings(&tenant.settings)
             _ = try await tenants.update(tenant, on: connection, logger: logger)
+            if let replacement = changes.secrets[.razorpayWebhookSecret],
+                let previous = try await secretStore.read(tenantID, name: .razorpayWebhookSecret, on: connection, logger: logger),
+                previous != replacement
+            {
+                // Razorpay signs redeliveries of events from before the change with the old secret.
+                try await secretStore.write(tenantID, name: .razorpayPreviousWebhookSecret, value: previous, on: connection, logger: logger)
+            }
             for (name, value) in changes.secrets {
                 if value.isEmpty {
                     try await secretStore.delete(tenantID, name: name, on: connection, logger: logger)

@@ -43,18 +43,23 @@ struct PaymentEvents: Sendable {
             }
         guard let type else { return }
         var audience = EventAudience(roles: [.owner, .admin])
-        let owner = try await contactOwner(payment, on: connection, logger: logger)
-        if let owner { audience.userIDs.append(owner) }
-        if let customer = payment.customerUserID { audience.userIDs.append(customer) }
+        let contact = try await contactPeople(payment, on: connection, logger: logger)
+        // The owner, and the paying customer: whoever started it, or the contact's portal user.
+        for user in [contact.owner, payment.customerUserID ?? contact.customer].compactMap({ $0 }) where !audience.userIDs.contains(user) {
+            audience.userIDs.append(user)
+        }
         try await outbox.emit(
             payment.tenantID, type: type, audience: audience, payload: Changed(payment: PaymentView(payment)), on: connection,
             logger: logger)
     }
 
-    private func contactOwner(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+    private func contactPeople(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws -> (
+        owner: UUID?, customer: UUID?
+    ) {
         let rows = try await connection.query(
-            "SELECT owner_id FROM contacts WHERE tenant_id = \(payment.tenantID) AND id = \(payment.contactID)", logger: logger)
-        for try await owner in rows.decode(UUID?.self) { return owner }
-        return nil
+            "SELECT owner_id, customer_user_id FROM contacts WHERE tenant_id = \(payment.tenantID) AND id = \(payment.contactID)",
+            logger: logger)
+        for try await (owner, customer) in rows.decode((UUID?, UUID?).self) { return (owner, customer) }
+        return (nil, nil)
     }
 }

@@ -297,9 +297,16 @@ public struct PaymentService: Sendable {
         }
     }
 
-    /// Customers see what they paid; agents limited to their own contacts, those contacts' payments.
+    /// Customers see what they started and what was asked of their own contact;
+    /// agents limited to their own contacts, those contacts' payments.
     func visible(_ payment: Payment, to actor: PaymentActor, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        if actor.isCustomer { return payment.customerUserID == actor.userID }
+        if actor.isCustomer {
+            if payment.customerUserID == actor.userID { return true }
+            let rows = try await connection.query(
+                "SELECT customer_user_id FROM contacts WHERE tenant_id = \(actor.tenantID) AND id = \(payment.contactID)", logger: logger)
+            for try await linked in rows.decode(UUID?.self) { return linked == actor.userID }
+            return false
+        }
         guard try await ownOnly(actor, on: connection, logger: logger) else { return true }
         return try await PhoneContacts().find(actor.tenantID, id: payment.contactID, on: connection, logger: logger)?.ownerId == actor.userID
     }

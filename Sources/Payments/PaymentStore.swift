@@ -99,7 +99,8 @@ struct PaymentStore: Sendable {
     }
 
     /// A page, newest first, after `cursor` (created at, id). `customer` limits it to
-    /// what that customer paid; `owner` to the contacts an agent owns.
+    /// what that customer started or what was asked of their contact; `owner` to the
+    /// contacts an agent owns.
     func page(
         _ tenantID: UUID, filter: PaymentFilter, customer: UUID?, owner: UUID?, after cursor: (Date, UUID)?, limit: Int,
         on connection: PostgresConnection, logger: Logger
@@ -113,7 +114,8 @@ struct PaymentStore: Sendable {
               AND (\(filter.contactID)::uuid IS NULL OR p.contact_id = \(filter.contactID))
               AND (\(filter.from)::timestamptz IS NULL OR p.created_at >= \(filter.from))
               AND (\(filter.to)::timestamptz IS NULL OR p.created_at < \(filter.to))
-              AND (\(customer)::uuid IS NULL OR p.customer_user_id = \(customer))
+              AND (\(customer)::uuid IS NULL OR p.customer_user_id = \(customer)
+                   OR p.contact_id IN (SELECT c.id FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.customer_user_id = \(customer)))
               AND (\(owner)::uuid IS NULL OR p.contact_id IN (SELECT c.id FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.owner_id = \(owner)))
               AND (\(micros)::int8 IS NULL
                    OR (p.created_at, p.id) < (timestamptz 'epoch' + \(micros)::int8 * interval '1 microsecond', \(cursor?.1)::uuid))

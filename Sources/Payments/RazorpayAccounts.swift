@@ -9,6 +9,9 @@ import Razorpay
 public struct RazorpayWebhookAccount: Sendable {
     public let tenantID: UUID
     public let webhookSecret: String?
+    /// The secret before the last change, while Razorpay may still sign
+    /// redeliveries with it (24 hours after the change).
+    public let previousWebhookSecret: String?
 }
 
 /// Where each tenant's Razorpay credentials are: the key id (and API base URL) in
@@ -19,6 +22,8 @@ public final class RazorpayAccounts: Sendable {
     let secrets: TenantSecretStore
     let tenants = TenantStore()
     private let cache: ExpiringCache<RazorpayWebhookAccount>
+    /// Razorpay retries a failed delivery for 24 hours from the event.
+    static let redeliveryWindow: TimeInterval = 24 * 60 * 60
 
     public init(database: Database, secrets: TenantSecretStore, cacheLifetime: Duration = .seconds(10)) {
         self.database = database
@@ -41,9 +46,17 @@ public final class RazorpayAccounts: Sendable {
         guard let tenantID = try await TenantWebhookKeys(database: database).tenant(forKey: key, provider: .razorpay, logger: logger)
         else { return nil }
         let account = try await database.withTenant(tenantID, logger: logger) { connection in
-            RazorpayWebhookAccount(
+            let changed = try await secrets.summaries(tenantID, on: connection, logger: logger)[.razorpayPreviousWebhookSecret]?.updatedAt
+            let previous: String? =
+                if let changed, changed > Date().addingTimeInterval(-Self.redeliveryWindow) {
+                    try await secrets.read(tenantID, name: .razorpayPreviousWebhookSecret, on: connection, logger: logger)
+                } else {
+                    nil
+                }
+            return RazorpayWebhookAccount(
                 tenantID: tenantID,
-                webhookSecret: try await secrets.read(tenantID, name: .razorpayWebhookSecret, on: connection, logger: logger))
+                webhookSecret: try await secrets.read(tenantID, name: .razorpayWebhookSecret, on: connection, logger: logger),
+                previousWebhookSecret: previous)
         }
         cache.store(account, for: key)
         return account

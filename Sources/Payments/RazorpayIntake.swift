@@ -28,7 +28,8 @@ public struct RazorpayIntake: Sendable {
 
     public func receive(webhookKey: String, signature: String?, eventID: String?, body: [UInt8], logger: Logger) async throws -> Outcome {
         guard let account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
-        guard let secret = account.webhookSecret, RazorpaySignature.isValidWebhook(signature: signature, body: body, secret: secret) else {
+        let secrets = [account.webhookSecret, account.previousWebhookSecret].compactMap { $0 }
+        guard secrets.contains(where: { RazorpaySignature.isValidWebhook(signature: signature, body: body, secret: $0) }) else {
             return .unauthorized
         }
         // Without the header (Razorpay always sends it), the body itself names the event.
