@@ -80,12 +80,17 @@ struct ConversationEvents: Sendable {
     }
 
     /// `conversation.assigned`: to the new assignee (or all staff when unassigned) and
-    /// the previous assignee.
+    /// the previous one (all staff when it was unassigned).
     func assigned(
         _ conversation: Conversation, previous: UUID?, by actor: UUID?, on connection: PostgresConnection, logger: Logger
     ) async throws {
         var audience = Self.staffAudience(conversation)
-        if let previous, !audience.userIDs.contains(previous), !audience.roles.contains(.agent) { audience.userIDs.append(previous) }
+        if let previous {
+            if !audience.userIDs.contains(previous), !audience.roles.contains(.agent) { audience.userIDs.append(previous) }
+        } else {
+            // It was in everyone's unassigned inbox: everyone learns it was taken.
+            audience = .staff
+        }
         let payload = AssignedEvent(
             conversation: ConversationView(conversation, forCustomer: false), assignedBy: actor, previousAssigneeId: previous)
         try await outbox.emit(

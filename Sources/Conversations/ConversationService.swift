@@ -59,7 +59,7 @@ public struct ConversationService: Sendable {
     /// contact and its owner), with `text` as a first message when given.
     public func startPortal(
         text: String?, by actor: ConversationActor, idempotencyKey: String?, logger: Logger
-    ) async throws -> (conversation: Conversation, message: ChatMessage?, created: Bool) {
+    ) async throws -> (conversation: Conversation, message: ChatMessage?, created: Bool, replayed: Bool) {
         guard actor.isCustomer else { throw ConversationError.forbidden("Staff start WhatsApp conversations from a contact.") }
         let outcome = try await database.withTenant(actor.tenantID, logger: logger) { connection in
             let settings = try await settings(actor.tenantID, on: connection, logger: logger)
@@ -69,11 +69,11 @@ public struct ConversationService: Sendable {
                 actor.tenantID, channel: .portal, contact: contact?.id, customer: actor.userID, assignee: contact?.ownerId,
                 on: connection, logger: logger)
             guard let text else {
-                return (try await visible(id, by: actor, on: connection, logger: logger), nil as ChatMessage?, created)
+                return (try await visible(id, by: actor, on: connection, logger: logger), nil as ChatMessage?, created, false)
             }
-            let (conversation, message, _) = try await post(
+            let (conversation, message, replayed) = try await post(
                 .text(text), to: id, by: actor, idempotencyKey: idempotencyKey, on: connection, logger: logger)
-            return (conversation, message, created)
+            return (conversation, message, created, replayed)
         }
         return outcome
     }

@@ -28,6 +28,12 @@ public final class WhatsAppInbound: Service, Sendable {
     let tenants = TenantStore()
     let service: ConversationService
     static let maximumAttempts = 10
+    /// How long a status naming an unknown wamid is retried before it is dropped.
+    static let unknownStatusPatience: TimeInterval = 300
+
+    struct StatusForUnknownMessage: Error {
+        let wamid: String
+    }
 
     public init(database: Database, service: ConversationService, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
@@ -79,8 +85,12 @@ public final class WhatsAppInbound: Service, Sendable {
     }
 
     private func recordFailure(_ item: Item, _ error: any Error) async {
-        logger.error(
-            "WhatsApp delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
+        if let early = error as? StatusForUnknownMessage {
+            logger.notice("WhatsApp status before its message's wamid was stored; retrying", metadata: ["wamid": "\(early.wamid)"])
+        } else {
+            logger.error(
+                "WhatsApp delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
+        }
         do {
             _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
                 try await connection.query(
@@ -100,14 +110,14 @@ public final class WhatsAppInbound: Service, Sendable {
         try await database.withTenant(item.tenantID, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT body FROM whatsapp_deliveries
+                SELECT body, received_at FROM whatsapp_deliveries
                 WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
                 FOR UPDATE SKIP LOCKED
                 """,
                 logger: logger)
-            var body: [UInt8]?
-            for try await bytes in rows.decode([UInt8].self) { body = bytes }
-            guard let body else { return }  // processed already, or being processed elsewhere
+            var stored: (body: [UInt8], receivedAt: Date)?
+            for try await (bytes, receivedAt) in rows.decode((ByteBuffer, Date).self) { stored = (Array(buffer: bytes), receivedAt) }
+            guard let (body, receivedAt) = stored else { return }  // processed already, or being processed elsewhere
             var note: String?
             do {
                 let notification = try WebhookNotification.parse(body)
@@ -120,7 +130,7 @@ public final class WhatsAppInbound: Service, Sendable {
                 }
                 for status in notification.statuses {
                     if let number, let target = status.phoneNumberID, target != number { continue }
-                    try await apply(status, tenantID: item.tenantID, on: connection)
+                    try await apply(status, tenantID: item.tenantID, deliveredAt: receivedAt, on: connection)
                 }
             } catch let error as WebhookPayloadError {
                 // Signed by the tenant's app, yet not a notification: keep it, do not retry.
@@ -162,8 +172,12 @@ public final class WhatsAppInbound: Service, Sendable {
     }
 
     /// A delivery status for a message we sent: applied forward only.
-    private func apply(_ update: StatusUpdate, tenantID: UUID, on connection: PostgresConnection) async throws {
+    private func apply(_ update: StatusUpdate, tenantID: UUID, deliveredAt: Date, on connection: PostgresConnection) async throws {
         guard var message = try await messages.findOutbound(tenantID, wamid: update.messageID, on: connection, logger: logger) else {
+            // WhatsApp can report a status before our sender has stored the wamid its
+            // answer carried: try the whole delivery again shortly (it is idempotent),
+            // and after a few minutes accept that the message is not ours.
+            if deliveredAt > Date().addingTimeInterval(-Self.unknownStatusPatience) { throw StatusForUnknownMessage(wamid: update.messageID) }
             logger.debug("status for an unknown WhatsApp message", metadata: ["wamid": "\(update.messageID)"])
             return
         }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import Persistence
+import PostgresNIO
 import WhatsApp
 
 /// The front door of WhatsApp webhooks: the verify handshake, and deliveries, which
@@ -38,12 +39,13 @@ public struct WhatsAppIntake: Sendable {
         guard let secret = account.appSecret, WebhookSignature.isValid(header: signature, body: body, appSecret: secret) else {
             return .unauthorized
         }
-        let digest = Array(SHA256.hash(data: body))
+        // bytea binds are ByteBuffers ([UInt8] would be sent as a "char" array).
+        let digest = ByteBuffer(bytes: SHA256.hash(data: body))
         let id = UUID()
         let stored = try await database.withTenant(account.tenantID, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256) VALUES (\(id), \(account.tenantID), \(body), \(digest))
+                INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256) VALUES (\(id), \(account.tenantID), \(ByteBuffer(bytes: body)), \(digest))
                 ON CONFLICT (tenant_id, body_sha256) DO NOTHING RETURNING id
                 """,
                 logger: logger)

@@ -41,8 +41,9 @@ public final class RazorpayAccounts: Sendable {
     }
 
     /// The tenant whose Razorpay webhook key is `key`, with its webhook secret.
-    public func account(webhookKey key: String, logger: Logger) async throws -> RazorpayWebhookAccount? {
-        if let cached = cache.value(key) { return cached }
+    /// `cached: false` reads it again (a secret may have changed within the cache's lifetime).
+    public func account(webhookKey key: String, cached: Bool = true, logger: Logger) async throws -> RazorpayWebhookAccount? {
+        if cached, let value = cache.value(key) { return value }
         guard let tenantID = try await TenantWebhookKeys(database: database).tenant(forKey: key, provider: .razorpay, logger: logger)
         else { return nil }
         let account = try await database.withTenant(tenantID, logger: logger) { connection in

@@ -92,7 +92,7 @@ public final class RazorpayInbound: Service, Sendable {
                 """,
                 logger: logger)
             var body: [UInt8]?
-            for try await bytes in rows.decode([UInt8].self) { body = bytes }
+            for try await bytes in rows.decode(ByteBuffer.self) { body = Array(buffer: bytes) }
             guard let body else { return }
             let note: String?
             do {

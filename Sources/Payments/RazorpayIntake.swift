@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import Persistence
+import PostgresNIO
 import Razorpay
 
 /// The front door of Razorpay webhooks: the signature is checked on the raw bytes
@@ -27,10 +28,17 @@ public struct RazorpayIntake: Sendable {
     }
 
     public func receive(webhookKey: String, signature: String?, eventID: String?, body: [UInt8], logger: Logger) async throws -> Outcome {
-        guard let account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
-        let secrets = [account.webhookSecret, account.previousWebhookSecret].compactMap { $0 }
-        guard secrets.contains(where: { RazorpaySignature.isValidWebhook(signature: signature, body: body, secret: $0) }) else {
-            return .unauthorized
+        guard var account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
+        func signed(_ account: RazorpayWebhookAccount) -> Bool {
+            [account.webhookSecret, account.previousWebhookSecret].compactMap { $0 }
+                .contains { RazorpaySignature.isValidWebhook(signature: signature, body: body, secret: $0) }
+        }
+        if !signed(account) {
+            // The cached secrets may predate a change (made on any node): read them again before refusing.
+            guard let fresh = try await accounts.account(webhookKey: webhookKey, cached: false, logger: logger), signed(fresh) else {
+                return .unauthorized
+            }
+            account = fresh
         }
         // Without the header (Razorpay always sends it), the body itself names the event.
         let id = eventID.flatMap { (1...200).contains($0.count) ? $0 : nil }
@@ -41,7 +49,7 @@ public struct RazorpayIntake: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO razorpay_deliveries (id, tenant_id, event_id, event, body)
-                VALUES (\(deliveryID), \(account.tenantID), \(id), \(event), \(body))
+                VALUES (\(deliveryID), \(account.tenantID), \(id), \(event), \(ByteBuffer(bytes: body)))
                 ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
                 """,
                 logger: logger)

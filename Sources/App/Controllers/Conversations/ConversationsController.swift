@@ -93,12 +93,12 @@ struct ConversationsController: Sendable {
         }
         let key = try CallsController.idempotencyKey(request)
         let text = try await request.decodeJSON(as: StartConversationRequest.self, context: context).validated()
-        let (conversation, _, created) = try await mapped {
+        let (conversation, _, created, replayed) = try await mapped {
             try await conversations.startPortal(text: text, by: context.conversationActor, idempotencyKey: key, logger: context.logger)
         }
-        return EditedResponse(
-            status: created ? .created : .ok, headers: [.location: "/v1/conversations/\(conversation.id.uuidString)"],
-            response: ConversationResponse(conversation, forCustomer: true))
+        var headers: HTTPFields = [.location: "/v1/conversations/\(conversation.id.uuidString)"]
+        if replayed { headers[.init("Idempotent-Replayed")!] = "true" }
+        return EditedResponse(status: created ? .created : .ok, headers: headers, response: ConversationResponse(conversation, forCustomer: true))
     }
 
     func get(_ request: Request, context: TenantRequestContext) async throws -> ConversationResponse {

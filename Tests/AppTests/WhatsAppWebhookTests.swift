@@ -1,0 +1,353 @@
+import Accounts
+import Foundation
+import NIOHTTP1
+import Testing
+
+/// WhatsApp inbound end to end: the real application, the tenant's webhook URL as its
+/// settings show it, bodies and signatures exactly as PROVIDERS.md §1.3–1.5 give
+/// them, and the effects read back through the API, real sockets and the database.
+@Suite("WhatsApp webhooks", .serialized)
+struct WhatsAppWebhookTests {
+    typealias API = InboxAPI
+    typealias Bodies = WhatsAppWebhookBodies
+
+    /// The Graph stand-in and the application, with one tenant (owner, agent Ann)
+    /// whose WhatsApp number points at the stand-in.
+    static func withWhatsApp(
+        _ slug: String, appSecret: String? = nil,
+        _ body: @escaping @Sendable (API, GraphStandIn, Setup) async throws -> Void
+    ) async throws {
+        try await GraphStandIn().run { standIn in
+            try await API.run { api in
+                let setup = try await Setup.make(api, standIn, slug, appSecret: appSecret)
+                try await body(api, standIn, setup)
+            }
+        }
+    }
+
+    struct Setup: Sendable {
+        let tenant: API.Tenant
+        let ownerToken: String
+        let agentToken: String
+        let number: WhatsAppNumber
+        var agent: API.Person { tenant.agents[0] }
+
+        static func make(
+            _ api: API, _ standIn: GraphStandIn, _ slug: String, phoneNumberID: String = "106540352242922", appSecret: String? = nil
+        ) async throws -> Setup {
+            let tenant = try await api.seed(slug, agents: ["Ann Agent"], customers: 0)
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            let number = try await api.configureWhatsApp(
+                tenant, ownerToken: ownerToken, baseURL: standIn.baseURL, phoneNumberID: phoneNumberID, appSecret: appSecret)
+            standIn.register(phoneNumberID: number.phoneNumberID, accessToken: number.accessToken)
+            return Setup(tenant: tenant, ownerToken: ownerToken, agentToken: try await api.login(tenant, tenant.agents[0]), number: number)
+        }
+    }
+
+    @Test("the verify handshake echoes the challenge as plain text for the tenant's verify token only")
+    func verifyHandshake() async throws {
+        try await Self.withWhatsApp("verify") { api, standIn, setup in
+            let url = api.base + setup.number.webhookPath
+            // act + check: Meta's subscription check
+            let accepted = try await standIn.verifyWebhook(url: url, token: setup.number.verifyToken, challenge: "1158201444")
+            #expect(accepted.status == 200, "\(accepted)")
+            #expect(accepted.body == "1158201444")
+            let raw = try await api.send(
+                .GET, setup.number.webhookPath + "?hub.mode=subscribe&hub.verify_token=\(setup.number.verifyToken)&hub.challenge=abc-XYZ_1")
+            #expect(raw.status == 200 && raw.body == "abc-XYZ_1", "\(raw.status) \(raw.body)")
+            #expect(raw.headers.first(name: "content-type")?.hasPrefix("text/plain") == true, "\(raw.headers)")
+
+            // Refusals.
+            let other = try await api.seed("verify-other", agents: [], customers: 0)
+            let otherToken = try await api.login(other, other.owner)
+            let otherSettings = try await api.send(.GET, "/v1/settings", token: otherToken)
+            let otherPath = try #require(
+                ((otherSettings.json["integrations"] as? [String: Any])?["whatsapp"] as? [String: Any])?["webhookPath"] as? String,
+                "an unconfigured tenant has a webhook path too: \(otherSettings.body)")
+            #expect(otherPath != setup.number.webhookPath)
+            let unknownKey = (0..<64).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+            for (label, target, token, mode) in [
+                ("wrong token", url, "not-the-token", "subscribe"),
+                ("token of another case", url, setup.number.verifyToken.uppercased(), "subscribe"),
+                ("mode unsubscribe", url, setup.number.verifyToken, "unsubscribe"),
+                ("unknown key", api.base + "/v1/webhooks/whatsapp/\(unknownKey)", setup.number.verifyToken, "subscribe"),
+                ("malformed key", api.base + "/v1/webhooks/whatsapp/not-a-key", setup.number.verifyToken, "subscribe"),
+                ("tenant without a verify token", api.base + otherPath, setup.number.verifyToken, "subscribe"),
+                ("tenant without a verify token, empty token", api.base + otherPath, "", "subscribe"),
+            ] {
+                let refused = try await standIn.verifyWebhook(url: target, token: token, challenge: "1158201444", mode: mode)
+                #expect(refused.status == 403, "\(label): \(refused.status) \(refused.body)")
+                #expect(!refused.body.contains("1158201444") || refused.body.contains("problem"), "\(label) echoed the challenge")
+            }
+            let noChallenge = try await api.send(
+                .GET, setup.number.webhookPath + "?hub.mode=subscribe&hub.verify_token=\(setup.number.verifyToken)")
+            #expect(noChallenge.status == 403, "no challenge: \(noChallenge.status) \(noChallenge.body)")
+        }
+    }
+
+    @Test("a signed inbound message makes the contact (E.164, source whatsapp), the conversation and chat.message on an agent's socket")
+    func inboundMessage() async throws {
+        try await Self.withWhatsApp("inbound") { api, _, setup in
+            // setup
+            let live = try await api.listen(setup.tenant, setup.agent, token: setup.agentToken)
+            let body = Bodies.text(
+                phoneNumberID: setup.number.phoneNumberID, from: "919812345678", name: "Asha", wamid: "wamid.HBgMOTE5inbound1",
+                body: "hello")
+
+            // act
+            let started = ContinuousClock.now
+            let reply = try await api.deliver(body, to: setup.number.webhookPath, appSecret: setup.number.appSecret)
+
+            // check: acknowledged at once, then processed
+            #expect(reply.status == 200, "\(reply.status) \(reply.body)")
+            let event = try #require(
+                await API.eventAny(live, "chat.message") {
+                    ($0["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.HBgMOTE5inbound1"
+                },
+                "no chat.message on the agent's socket: \(live.events.map(\.type))")
+            #expect(ContinuousClock.now - started < .seconds(10))
+            #expect(event["channel"] as? String == "whatsapp")
+            let message = (event["message"] as? [String: Any]) ?? [:]
+            #expect(message["body"] as? String == "hello")
+            #expect(message["direction"] as? String == "inbound")
+            #expect(API.isNull(message["authorId"]))
+            #expect(message["type"] as? String == "text")
+            let party = try #require(event["contact"] as? [String: Any], "chat.message has no contact: \(event)")
+            #expect(party["phone"] as? String == "+919812345678")
+            #expect(party["name"] as? String == "Asha")
+            let conversationID = try #require(event["conversationId"] as? String)
+
+            let contact = try await api.send(.GET, "/v1/contacts/\(party["id"] as? String ?? "")", token: setup.ownerToken)
+            #expect(contact.status == 200, "\(contact.body)")
+            #expect(contact.json["phone"] as? String == "+919812345678")
+            #expect(contact.json["source"] as? String == "whatsapp")
+            #expect(contact.json["name"] as? String == "Asha")
+            let conversation = try await api.get(setup.agentToken, conversationID)
+            #expect(conversation["channel"] as? String == "whatsapp")
+            #expect(conversation["status"] as? String == "open")
+            #expect(API.isNull(conversation["customer"]))
+            #expect(conversation["lastMessagePreview"] as? String == "hello")
+            #expect(conversation["unreadCount"] as? Int == 1)
+            let window = (conversation["window"] as? [String: Any]) ?? [:]
+            #expect(window["open"] as? Bool == true, "a customer who just wrote has an open window: \(conversation)")
+            #expect(CallsTests.date(window["expiresAt"]).map { abs($0.timeIntervalSinceNow - 86_400) < 120 } == true, "\(window)")
+            #expect(
+                try await api.listIDs(setup.agentToken, [("channel", "whatsapp")]).map { $0.lowercased() } == [conversationID.lowercased()])
+            let thread = try await api.messages(setup.agentToken, conversationID)
+            #expect(thread.count == 1 && thread.first?["providerMessageId"] as? String == "wamid.HBgMOTE5inbound1", "\(thread)")
+            try await api.eventually("the delivery is marked processed") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NOT NULL AND last_error IS NULL") == 1
+            }
+            let timeline = try await api.send(.GET, "/v1/contacts/\(party["id"] as? String ?? "")/timeline", token: setup.ownerToken)
+            let entries = ((timeline.json["items"] as? [[String: Any]]) ?? []).filter { $0["kind"] as? String == "message" }
+            #expect((entries.first?["data"] as? [String: Any])?["channel"] as? String == "whatsapp", "\(timeline.body)")
+
+            // A second message from the same number joins the same conversation and contact.
+            let second = Bodies.text(
+                phoneNumberID: setup.number.phoneNumberID, from: "919812345678", name: "Asha", wamid: "wamid.HBgMOTE5inbound2",
+                body: "again")
+            #expect(try await api.deliver(second, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status == 200)
+            try await api.eventually("the second message is stored") { try await api.messages(setup.agentToken, conversationID).count == 2 }
+            #expect(try await api.count("contacts", in: setup.tenant, where: "phone = '+919812345678'") == 1)
+            #expect(try await api.count("conversations", in: setup.tenant) == 1)
+
+            // New WhatsApp contacts go through auto-assignment: the next number is Ann's, and so is its conversation.
+            let settings = try await api.send(.PATCH, "/v1/settings", token: setup.ownerToken, json: #"{"contacts":{"autoAssign":true}}"#)
+            try #require(settings.status == 200, "\(settings.body)")
+            let assignedBody = Bodies.text(
+                phoneNumberID: setup.number.phoneNumberID, from: "447700900123", name: "Bea", wamid: "wamid.HBgMNDQ3assigned",
+                body: "hi Ann")
+            #expect(try await api.deliver(assignedBody, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status == 200)
+            let assigned = try #require(
+                await API.eventAny(live, "chat.message") {
+                    ($0["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.HBgMNDQ3assigned"
+                },
+                "no chat.message for the auto-assigned contact")
+            #expect(CallsTests.uuid(assigned["assigneeId"]) == setup.agent.id, "the new contact's conversation is not Ann's: \(assigned)")
+            #expect(CallsTests.uuid((try await api.contact(phone: "+447700900123", token: setup.ownerToken))?["ownerId"]) == setup.agent.id)
+            let assignedConversation = assigned["conversationId"] as? String
+            #expect(
+                await API.eventAny(live, "conversation.assigned") {
+                    ($0["conversation"] as? [String: Any])?["id"] as? String == assignedConversation
+                } != nil,
+                "no conversation.assigned for the auto-assigned conversation")
+            await live.close()
+        }
+    }
+
+    @Test("PROVIDERS signature vectors are accepted as Meta would sign them")
+    func signatureVectors() async throws {
+        try await Self.withWhatsApp("vectors", appSecret: "my_app_secret") { api, _, setup in
+            let empty = #"{"object":"whatsapp_business_account","entry":[]}"#
+            let documented = "sha256=1e948187320e1d8a8ab09e20b7172f8fe97e79394c0980b59b485e00288e389d"
+            #expect(Bodies.signature(empty, appSecret: "my_app_secret") == documented, "the tests' own HMAC disagrees with PROVIDERS.md")
+            let reply = try await api.deliver(empty, to: setup.number.webhookPath, signature: documented)
+            #expect(reply.status == 200, "the documented vector was refused: \(reply.status) \(reply.body)")
+            // Hex is case-insensitive.
+            let upper = "sha256=" + documented.dropFirst(7).uppercased()
+            let again = #"{"object":"whatsapp_business_account","entry":[ ]}"#
+            let upperReply = try await api.deliver(
+                again, to: setup.number.webhookPath,
+                signature: "sha256=" + Bodies.signature(again, appSecret: "my_app_secret").dropFirst(7).uppercased())
+            #expect(upperReply.status == 200, "upper-case hex: \(upperReply.status) \(upperReply.body)")
+            #expect(upper != documented)
+            try await api.eventually("both deliveries are processed") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NOT NULL") == 2
+            }
+            #expect(try await api.count("messages", in: setup.tenant) == 0)
+        }
+    }
+
+    @Test("a forged, missing or malformed signature is refused with 401 and nothing is stored")
+    func forgedSignatures() async throws {
+        try await Self.withWhatsApp("forged") { api, _, setup in
+            let body = Bodies.text(
+                phoneNumberID: setup.number.phoneNumberID, from: "919812345678", wamid: "wamid.HBgMforged", body: "let me in")
+            let good = Bodies.signature(body, appSecret: setup.number.appSecret)
+            let hex = String(good.dropFirst(7))
+            let forgeries: [(String, String?)] = [
+                ("missing", nil),
+                ("empty", ""),
+                ("prefix only", "sha256="),
+                ("zeros", "sha256=" + String(repeating: "0", count: 64)),
+                ("another secret", Bodies.signature(body, appSecret: "app-secret-guess")),
+                ("another body", Bodies.signature(body + " ", appSecret: setup.number.appSecret)),
+                ("no prefix", hex),
+                ("sha1 prefix", "sha1=" + hex),
+                ("truncated", String(good.dropLast(2))),
+                ("one digit changed", "sha256=" + String(hex.dropLast()) + (hex.last == "0" ? "1" : "0")),
+                ("not hex", "sha256=" + String(repeating: "z", count: 64)),
+            ]
+            for (label, signature) in forgeries {
+                let reply = try await api.deliver(body, to: setup.number.webhookPath, signature: signature)
+                reply.expectProblem(401, "invalid-signature")
+                #expect(reply.status == 401, "\(label): \(reply.status)")
+            }
+            // The right signature over a changed body is a forgery too.
+            try await api.deliver(
+                body.replacingOccurrences(of: "let me in", with: "let me IN"), to: setup.number.webhookPath, signature: good
+            )
+            .expectProblem(401, "invalid-signature")
+            // An unknown key is not a webhook at all.
+            let unknownKey = (0..<64).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+            let unknown = try await api.deliver(body, to: "/v1/webhooks/whatsapp/\(unknownKey)", signature: good)
+            #expect(
+                unknown.status == 404 || unknown.status == 401 || unknown.status == 403, "unknown key: \(unknown.status) \(unknown.body)")
+
+            // check: nothing stored, nothing processed
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await api.count("whatsapp_deliveries", in: setup.tenant) == 0, "a forged delivery was stored")
+            #expect(try await api.count("contacts", in: setup.tenant) == 0)
+            #expect(try await api.count("messages", in: setup.tenant) == 0)
+            #expect(try await api.listIDs(setup.ownerToken).isEmpty)
+
+            // The genuine article goes through.
+            #expect(try await api.deliver(body, to: setup.number.webhookPath, signature: good).status == 200)
+            try await api.eventually("the genuine message is stored") { try await api.count("messages", in: setup.tenant) == 1 }
+        }
+    }
+
+    @Test("the same webhook delivered three times at once, and the same message in another batch, make one message")
+    func concurrentRedelivery() async throws {
+        try await Self.withWhatsApp("dupes") { api, _, setup in
+            let live = try await api.listen(setup.tenant, setup.agent, token: setup.agentToken)
+            let body = Bodies.text(
+                phoneNumberID: setup.number.phoneNumberID, from: "919812345678", wamid: "wamid.HBgMdupe1", body: "only once please")
+
+            // act: three at once, over three connections
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<3 {
+                    group.addTask { try await api.deliver(body, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+
+            // check
+            #expect(statuses == [200, 200, 200], "every copy must be acknowledged with 200: \(statuses)")
+            let event = await API.eventAny(live, "chat.message") {
+                ($0["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.HBgMdupe1"
+            }
+            let conversationID = try #require(event?["conversationId"] as? String, "no chat.message")
+            try await api.eventually("every delivery is processed") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 0
+            }
+            // The same message again inside a different batch (other bytes), with a new one beside it.
+            let batch = Bodies.envelope(
+                phoneNumberID: setup.number.phoneNumberID,
+                value:
+                    #""contacts":[{"profile":{"name":"Asha"},"wa_id":"919812345678"}],"messages":[{"from":"919812345678","id":"wamid.HBgMdupe1","timestamp":"\#(Bodies.timestamp())","type":"text","text":{"body":"only once please"}},{"from":"919812345678","id":"wamid.HBgMdupe2","timestamp":"\#(Bodies.timestamp())","type":"text","text":{"body":"and this"}}]"#
+            )
+            #expect(try await api.deliver(batch, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status == 200)
+            try await api.eventually("the batch's new message is stored") {
+                try await api.messages(setup.agentToken, conversationID).count == 2
+            }
+            try await Task.sleep(for: .seconds(1))
+            try await api.settle(setup.tenant, setup.agent, live)
+
+            let bodies = try await api.messages(setup.agentToken, conversationID).compactMap { $0["body"] as? String }
+            #expect(bodies == ["and this", "only once please"], "\(bodies)")
+            #expect(try await api.count("messages", in: setup.tenant, where: "provider_message_id = 'wamid.HBgMdupe1'") == 1)
+            #expect(try await api.count("contacts", in: setup.tenant) == 1)
+            #expect(try await api.count("conversations", in: setup.tenant) == 1)
+            let heard = live.events.filter {
+                $0.type == "chat.message" && ($0.object["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.HBgMdupe1"
+            }
+            #expect(heard.count == 1, "chat.message went out \(heard.count) times for one message")
+            await live.close()
+        }
+    }
+
+    @Test("a webhook key of tenant A never writes into tenant B, whatever the body says")
+    func crossTenantWebhooks() async throws {
+        try await GraphStandIn().run { standIn in
+            try await API.run { api in
+                let a = try await Setup.make(api, standIn, "tenant-a", phoneNumberID: "111111111111111")
+                let b = try await Setup.make(api, standIn, "tenant-b", phoneNumberID: "222222222222222")
+                let bLive = try await api.listen(b.tenant, b.agent, token: b.agentToken)
+                #expect(a.number.webhookPath != b.number.webhookPath)
+
+                // A's URL with a body signed by B's secret: refused, stored nowhere.
+                let forB = Bodies.text(phoneNumberID: b.number.phoneNumberID, from: "919800000001", wamid: "wamid.cross1", body: "for B")
+                try await api.deliver(forB, to: a.number.webhookPath, appSecret: b.number.appSecret).expectProblem(401, "invalid-signature")
+                // A's URL, A's signature, but B's number in the body: kept in A (it is A's app), written nowhere.
+                #expect(try await api.deliver(forB, to: a.number.webhookPath, appSecret: a.number.appSecret).status == 200)
+                // A's URL, A's signature, A's number: lands in A only.
+                let forA = Bodies.text(phoneNumberID: a.number.phoneNumberID, from: "919800000002", wamid: "wamid.cross2", body: "for A")
+                #expect(try await api.deliver(forA, to: a.number.webhookPath, appSecret: a.number.appSecret).status == 200)
+
+                try await api.eventually("A's message is stored") { try await api.count("messages", in: a.tenant) == 1 }
+                try await api.eventually("A's deliveries are processed") {
+                    try await api.count("whatsapp_deliveries", in: a.tenant, where: "processed_at IS NULL") == 0
+                }
+                try await api.settle(b.tenant, b.agent, bLive)
+                #expect(try await api.count("whatsapp_deliveries", in: b.tenant) == 0)
+                #expect(try await api.count("messages", in: b.tenant) == 0)
+                #expect(try await api.count("contacts", in: b.tenant) == 0)
+                #expect(try await api.listIDs(b.ownerToken).isEmpty)
+                #expect(!bLive.events.contains { $0.type.hasPrefix("chat.") || $0.type.hasPrefix("conversation.") }, "B heard A's webhook")
+                #expect(
+                    try await api.count("contacts", in: a.tenant, where: "phone = '+919800000001'") == 0,
+                    "a message for B's number was filed in A")
+                #expect(try await api.count("contacts", in: a.tenant, where: "phone = '+919800000002'") == 1)
+                // B's URL with A's secret: refused too.
+                try await api.deliver(forA, to: b.number.webhookPath, appSecret: a.number.appSecret).expectProblem(401, "invalid-signature")
+                // The verify handshake: A's token does not open B's URL.
+                let crossed = try await standIn.verifyWebhook(
+                    url: api.base + b.number.webhookPath, token: a.number.verifyToken, challenge: "x1")
+                #expect(crossed.status == 403)
+                await bLive.close()
+            }
+        }
+    }
+}
+
+extension InboxAPI {
+    /// The data of the first `type` event matching `condition`, waiting for it.
+    static func eventAny(
+        _ live: RealtimeSubscription, _ type: String, timeout: Duration = .seconds(15),
+        where condition: @escaping @Sendable ([String: Any]) -> Bool = { _ in true }
+    ) async -> [String: Any]? {
+        _ = await live.recorder.wait(timeout: timeout) { events in events.contains { $0.type == type && condition($0.object) } }
+        return live.events.first { $0.type == type && condition($0.object) }?.object
+    }
+}
