@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
-// The load generator of ops/bench realtime (the real-time hub) and ops/bench calls
-// (call set-up, with a LiveKit RoomService stand-in). A package of its own so it never
-// touches the server's build:
+// The load generator of ops/bench realtime (the real-time hub), ops/bench calls
+// (call set-up, with a LiveKit RoomService stand-in) and ops/bench whatsapp (signed
+// webhooks: swift-crypto for their HMAC, already in the graph through postgres-nio).
+// A package of its own so it never touches the server's build:
 //   swift build -c release --package-path ops/loadgen --scratch-path .build-loadgen
 import PackageDescription
 
@@ -12,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +25,7 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         )
     ],
