@@ -6,28 +6,31 @@ import PostgresNIO
 /// SQL for conversations and read marks. Every statement names the tenant; callers
 /// run them inside `Database.withTenant`.
 struct ConversationStore: Sendable {
-    /// The columns `conversations(from:)` decodes; `$reader` and `$direction` are the
-    /// reading user and the direction of the messages they have to read.
-    private static func select(reader: UUID, unreadDirection: ChatMessage.Direction) -> PostgresQuery {
+    /// The columns `conversations(from:)` decodes. With a reader, the last column is
+    /// their unread count (messages in `unreadDirection` after their read mark);
+    /// without one (the workers, which read for no one), it is 0 and costs nothing.
+    private static func select(reader: UUID?, unreadDirection: ChatMessage.Direction) -> PostgresQuery {
         """
-        SELECT c.id, c.tenant_id, c.channel, c.contact_id, ct.name, ct.phone, c.customer_user_id, cu.name, cu.phone,
-               c.assignee_id, c.status, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.window_closed_at,
-               c.created_at, c.updated_at, c.resolved_at,
-               (SELECT count(*) FROM messages m
-                WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.direction = \(unreadDirection.rawValue)
-                  AND m.seq > coalesce(r.last_read_seq, 0))::int4
-        FROM conversations c
-        LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
-        LEFT JOIN users cu ON cu.id = c.customer_user_id AND cu.tenant_id = c.tenant_id
-        LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.tenant_id = c.tenant_id AND r.user_id = \(reader)
-        """
+            SELECT c.id, c.tenant_id, c.channel, c.contact_id, ct.name, ct.phone, c.customer_user_id, cu.name, cu.phone,
+                   c.assignee_id, c.status, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.window_closed_at,
+                   c.created_at, c.updated_at, c.resolved_at,
+                   CASE WHEN \(reader)::uuid IS NULL THEN 0 ELSE
+                   (SELECT count(*) FROM messages m
+                    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.direction = \(unreadDirection.rawValue)
+                      AND m.seq > coalesce(r.last_read_seq, 0))::int4 END
+            FROM conversations c
+            LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+            LEFT JOIN users cu ON cu.id = c.customer_user_id AND cu.tenant_id = c.tenant_id
+            LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.tenant_id = c.tenant_id AND r.user_id = \(reader)
+            """
     }
 
-    /// The conversation as `reader` sees it (their unread count), locked when `lock`.
+    /// The conversation as `reader` sees it (their unread count; 0 without a
+    /// reader), locked when `lock`.
     func find(
-        _ tenantID: UUID, id: UUID, reader: ConversationActor, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, reader: ConversationActor?, lock: Bool = false, on connection: PostgresConnection, logger: Logger
     ) async throws -> Conversation? {
-        var query = Self.select(reader: reader.userID, unreadDirection: Self.unreadDirection(reader))
+        var query = Self.select(reader: reader?.userID, unreadDirection: reader.map(Self.unreadDirection) ?? .inbound)
         query.sql += " WHERE c.tenant_id = $\(query.binds.count + 1) AND c.id = $\(query.binds.count + 2)"
         query.binds.append(tenantID)
         query.binds.append(id)

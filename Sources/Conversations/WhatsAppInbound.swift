@@ -156,8 +156,7 @@ public final class WhatsAppInbound: Service, Sendable {
             tenantID, phone: phone, name: inbound.profileName, source: "whatsapp", settings: settings, on: connection, logger: logger)
         let (conversationID, created) = try await conversations.insert(
             tenantID, channel: .whatsapp, contact: contact.id, customer: nil, assignee: contact.ownerId, on: connection, logger: logger)
-        let reader = ConversationActor(tenantID: tenantID, userID: UUID(), role: .agent)
-        guard var conversation = try await conversations.find(tenantID, id: conversationID, reader: reader, lock: true, on: connection, logger: logger)
+        guard var conversation = try await conversations.find(tenantID, id: conversationID, reader: nil, lock: true, on: connection, logger: logger)
         else { return }
         let draft = MessageStore.Draft(
             conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
@@ -189,8 +188,7 @@ public final class WhatsAppInbound: Service, Sendable {
             try await conversations.closeWindow(tenantID, id: message.conversationID, on: connection, logger: logger)
         }
         guard message.status != before.status else { return }
-        let reader = ConversationActor(tenantID: tenantID, userID: UUID(), role: .agent)
-        if let conversation = try await conversations.find(tenantID, id: message.conversationID, reader: reader, on: connection, logger: logger) {
+        if let conversation = try await conversations.find(tenantID, id: message.conversationID, reader: nil, on: connection, logger: logger) {
             try await events.status(message, in: conversation, at: update.timestamp, on: connection, logger: logger)
         }
     }

@@ -174,9 +174,8 @@ public final class WhatsAppSender: Service, Sendable {
             }
             try await store.saveDelivery(message, tenantID: item.tenantID, statusAt: nil, on: connection, logger: logger)
             try await store.leaveQueue(item.tenantID, id: message.id, on: connection, logger: logger)
-            let reader = ConversationActor(tenantID: item.tenantID, userID: UUID(), role: .agent)
             if let conversation = try await conversations.find(
-                item.tenantID, id: message.conversationID, reader: reader, on: connection, logger: logger)
+                item.tenantID, id: message.conversationID, reader: nil, on: connection, logger: logger)
             {
                 try await events.status(message, in: conversation, at: now, on: connection, logger: logger)
             }
