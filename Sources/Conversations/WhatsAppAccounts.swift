@@ -48,8 +48,9 @@ public final class WhatsAppAccounts: Sendable {
 
     /// The tenant whose WhatsApp webhook key is `key`, with its app secret and verify
     /// token, or nil for an unknown key.
-    public func account(webhookKey key: String, logger: Logger) async throws -> WhatsAppWebhookAccount? {
-        if let cached = cache.value(key) { return cached }
+    /// `cached: false` reads it again (a secret may have changed within the cache's lifetime).
+    public func account(webhookKey key: String, cached: Bool = true, logger: Logger) async throws -> WhatsAppWebhookAccount? {
+        if cached, let value = cache.value(key) { return value }
         let keys = TenantWebhookKeys(database: database)
         guard let tenantID = try await keys.tenant(forKey: key, provider: .whatsapp, logger: logger) else { return nil }
         let account = try await database.withTenant(tenantID, logger: logger) { connection in

@@ -29,15 +29,28 @@ public struct WhatsAppIntake: Sendable {
 
     /// The challenge to echo for a valid `GET` handshake, or nil.
     public func verify(webhookKey: String, mode: String?, token: String?, challenge: String?, logger: Logger) async throws -> String? {
-        guard let account = try await accounts.account(webhookKey: webhookKey, logger: logger), let expected = account.verifyToken
-        else { return nil }
-        return VerifyHandshake.challenge(mode: mode, token: token, challenge: challenge, expectedToken: expected)
+        for cached in [true, false] {
+            guard let account = try await accounts.account(webhookKey: webhookKey, cached: cached, logger: logger) else { return nil }
+            if let expected = account.verifyToken,
+                let answer = VerifyHandshake.challenge(mode: mode, token: token, challenge: challenge, expectedToken: expected)
+            {
+                return answer
+            }
+        }
+        return nil
     }
 
     public func receive(webhookKey: String, signature: String?, body: [UInt8], logger: Logger) async throws -> Outcome {
-        guard let account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
-        guard let secret = account.appSecret, WebhookSignature.isValid(header: signature, body: body, appSecret: secret) else {
-            return .unauthorized
+        guard var account = try await accounts.account(webhookKey: webhookKey, logger: logger) else { return .unknownKey }
+        func signed(_ account: WhatsAppWebhookAccount) -> Bool {
+            account.appSecret.map { WebhookSignature.isValid(header: signature, body: body, appSecret: $0) } ?? false
+        }
+        if !signed(account) {
+            // The cached secret may predate a change (made on any node): read it again before refusing.
+            guard let fresh = try await accounts.account(webhookKey: webhookKey, cached: false, logger: logger), signed(fresh) else {
+                return .unauthorized
+            }
+            account = fresh
         }
         // bytea binds are ByteBuffers ([UInt8] would be sent as a "char" array).
         let digest = ByteBuffer(bytes: SHA256.hash(data: body))

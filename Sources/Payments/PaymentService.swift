@@ -161,6 +161,20 @@ public struct PaymentService: Sendable {
             guard let credentials = try await accounts.credentials(actor.tenantID, on: connection, logger: logger) else {
                 throw PaymentError.razorpayNotConfigured
             }
+            // A retry answers what the first request made, even if the product or the
+            // contact changed since.
+            if let earlier = try await store.find(actor.tenantID, createdBy: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger) {
+                guard earlier.requestHash == charge.fingerprint(kind) else { throw PaymentError.idempotencyKeyReused }
+                let payment = earlier.payment
+                let contact =
+                    try await PhoneContacts().find(actor.tenantID, id: payment.contactID, on: connection, logger: logger)
+                    ?? CustomerContact(id: payment.contactID, name: "", phone: nil, stage: "new", ownerId: nil)
+                return (
+                    Resolved(
+                        contact: contact, contactEmail: nil, product: nil, amount: payment.amount, currency: payment.currency,
+                        credentials: credentials), payment
+                )
+            }
             let settings = try await tenants.find(id: actor.tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
             let contact: CustomerContact
             if actor.isCustomer {
@@ -195,13 +209,6 @@ public struct PaymentService: Sendable {
                 throw PaymentError.invalid(pointer: "/productId", detail: "is required: customers pay for a product")
             }
             guard let amount else { throw PaymentError.invalid(pointer: "/amount", detail: "is required (or a productId)") }
-            if let earlier = try await store.find(actor.tenantID, createdBy: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger) {
-                guard earlier.requestHash == charge.fingerprint(kind) else { throw PaymentError.idempotencyKeyReused }
-                return (
-                    Resolved(contact: contact, contactEmail: nil, product: product, amount: amount, currency: currency, credentials: credentials),
-                    earlier.payment
-                )
-            }
             let email = try await contactEmail(actor.tenantID, contact: contact.id, on: connection, logger: logger)
             return (
                 Resolved(contact: contact, contactEmail: email, product: product, amount: amount, currency: currency, credentials: credentials),
