@@ -13,10 +13,7 @@ import WhatsApp
 /// deliveries stored on this node at once and polls for the rest (other nodes'
 /// leftovers, earlier failures, retried with backoff up to `maximumAttempts`).
 public final class WhatsAppInbound: Service, Sendable {
-    struct Item: Sendable {
-        let tenantID: UUID
-        let deliveryID: UUID
-    }
+    typealias Item = StoredDeliveries.Item
 
     let database: Database
     let logger: Logger
@@ -27,7 +24,7 @@ public final class WhatsAppInbound: Service, Sendable {
     let phoneContacts = PhoneContacts()
     let tenants = TenantStore()
     let service: ConversationService
-    static let maximumAttempts = 10
+    let deliveries = StoredDeliveries(table: "whatsapp_deliveries", purpose: .whatsappDeliveries)
     /// How long a status naming an unknown wamid is retried before it is dropped.
     static let unknownStatusPatience: TimeInterval = 300
 
@@ -52,20 +49,7 @@ public final class WhatsAppInbound: Service, Sendable {
 
     private func pending() async -> [Item] {
         do {
-            return try await database.withCrossTenantAccess(.whatsappDeliveries, logger: logger) { connection in
-                // Deliveries younger than two seconds are left to the node that stored them.
-                let rows = try await connection.query(
-                    """
-                    SELECT tenant_id, id FROM whatsapp_deliveries
-                    WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
-                      AND (retry_at IS NULL OR retry_at <= now())
-                    ORDER BY received_at LIMIT 200
-                    """,
-                    logger: logger)
-                var items: [Item] = []
-                for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, deliveryID: id)) }
-                return items
-            }
+            return try await deliveries.pending(database, logger: logger)
         } catch {
             logger.warning("could not look for WhatsApp deliveries", metadata: ["error": "\(String(reflecting: error))"])
             return []
@@ -92,15 +76,7 @@ public final class WhatsAppInbound: Service, Sendable {
                 "WhatsApp delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
         }
         do {
-            _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
-                try await connection.query(
-                    """
-                    UPDATE whatsapp_deliveries SET attempts = attempts + 1, last_error = \(String(String(reflecting: error).prefix(1000))),
-                        retry_at = now() + least(300, power(2, attempts)) * interval '1 second'
-                    WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
-                    """,
-                    logger: logger)
-            }
+            try await deliveries.recordFailure(item, error: error, database: database, logger: logger)
         } catch {
             logger.warning("could not record a WhatsApp delivery failure", metadata: ["error": "\(String(reflecting: error))"])
         }
@@ -108,15 +84,7 @@ public final class WhatsAppInbound: Service, Sendable {
 
     private func apply(_ item: Item) async throws {
         try await database.withTenant(item.tenantID, logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT body, received_at FROM whatsapp_deliveries
-                WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
-                FOR UPDATE SKIP LOCKED
-                """,
-                logger: logger)
-            var stored: (body: [UInt8], receivedAt: Date)?
-            for try await (bytes, receivedAt) in rows.decode((ByteBuffer, Date).self) { stored = (Array(buffer: bytes), receivedAt) }
+            let stored = try await deliveries.take(item, on: connection, logger: logger)
             guard let (body, receivedAt) = stored else { return }  // processed already, or being processed elsewhere
             var note: String?
             do {
@@ -136,9 +104,7 @@ public final class WhatsAppInbound: Service, Sendable {
                 // Signed by the tenant's app, yet not a notification: keep it, do not retry.
                 note = "not a WhatsApp notification: \(error.reason)"
             }
-            try await connection.query(
-                "UPDATE whatsapp_deliveries SET processed_at = now(), last_error = \(note) WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)",
-                logger: logger)
+            try await deliveries.markProcessed(item, note: note, on: connection, logger: logger)
         }
     }
 

@@ -12,17 +12,14 @@ import ServiceLifecycle
 /// marked processed with a note. Runs deliveries stored on this node at once and
 /// polls for the rest, retrying failures with backoff.
 public final class RazorpayInbound: Service, Sendable {
-    struct Item: Sendable {
-        let tenantID: UUID
-        let deliveryID: UUID
-    }
+    typealias Item = StoredDeliveries.Item
 
     let database: Database
     let logger: Logger
     let worker: NudgedWorker<Item>
     let store = PaymentStore()
     let events = PaymentEvents()
-    static let maximumAttempts = 10
+    let deliveries = StoredDeliveries(table: "razorpay_deliveries", purpose: .razorpayDeliveries)
 
     public init(database: Database, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
@@ -40,19 +37,7 @@ public final class RazorpayInbound: Service, Sendable {
 
     private func pending() async -> [Item] {
         do {
-            return try await database.withCrossTenantAccess(.razorpayDeliveries, logger: logger) { connection in
-                let rows = try await connection.query(
-                    """
-                    SELECT tenant_id, id FROM razorpay_deliveries
-                    WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
-                      AND (retry_at IS NULL OR retry_at <= now())
-                    ORDER BY received_at LIMIT 200
-                    """,
-                    logger: logger)
-                var items: [Item] = []
-                for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, deliveryID: id)) }
-                return items
-            }
+            return try await deliveries.pending(database, logger: logger)
         } catch {
             logger.warning("could not look for Razorpay deliveries", metadata: ["error": "\(String(reflecting: error))"])
             return []
@@ -66,16 +51,7 @@ public final class RazorpayInbound: Service, Sendable {
             logger.error(
                 "Razorpay delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
             do {
-                _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
-                    try await connection.query(
-                        """
-                        UPDATE razorpay_deliveries SET attempts = attempts + 1,
-                            last_error = \(String(String(reflecting: error).prefix(1000))),
-                            retry_at = now() + least(300, power(2, attempts)) * interval '1 second'
-                        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
-                        """,
-                        logger: logger)
-                }
+                try await deliveries.recordFailure(item, error: error, database: database, logger: logger)
             } catch {
                 logger.warning("could not record a Razorpay delivery failure", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -84,25 +60,14 @@ public final class RazorpayInbound: Service, Sendable {
 
     private func apply(_ item: Item) async throws {
         try await database.withTenant(item.tenantID, logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT body FROM razorpay_deliveries
-                WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
-                FOR UPDATE SKIP LOCKED
-                """,
-                logger: logger)
-            var body: [UInt8]?
-            for try await bytes in rows.decode(ByteBuffer.self) { body = Array(buffer: bytes) }
-            guard let body else { return }
+            guard let (body, _) = try await deliveries.take(item, on: connection, logger: logger) else { return }
             let note: String?
             do {
                 note = try await apply(try RazorpayEvent.parse(body), tenantID: item.tenantID, on: connection)
             } catch let error as RazorpayPayloadError {
                 note = "not a Razorpay event: \(error.reason)"
             }
-            try await connection.query(
-                "UPDATE razorpay_deliveries SET processed_at = now(), last_error = \(note) WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)",
-                logger: logger)
+            try await deliveries.markProcessed(item, note: note, on: connection, logger: logger)
         }
     }
 
