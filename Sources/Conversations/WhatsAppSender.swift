@@ -12,7 +12,7 @@ import WhatsApp
 /// message whose lease ran out mid-send (its node died) is failed, not resent,
 /// because whether WhatsApp took it is unknown.
 public final class WhatsAppSender: Service, Sendable {
-    struct Item: Sendable {
+    struct Item: Sendable, Hashable {
         let tenantID: UUID
         let messageID: UUID
     }

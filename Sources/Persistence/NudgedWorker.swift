@@ -1,13 +1,17 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The loop behind a durable queue's worker: items this node just stored are handed
 /// over at once (`nudge`), and every `pollInterval` the worker asks the database for
 /// anything still due (stored by another node, failed earlier, or missed while this
-/// node was down). Up to `concurrency` items are worked on at a time.
-public final class NudgedWorker<Item: Sendable>: Sendable {
+/// node was down). Up to `concurrency` items are worked on at a time. An item this
+/// node already holds (nudged and waiting, or being worked on) is not taken again
+/// when a poll finds it.
+public final class NudgedWorker<Item: Sendable & Hashable>: Sendable {
     private let stream: AsyncStream<Item?>
     private let continuation: AsyncStream<Item?>.Continuation
+    private let held = Mutex<Set<Item>>([])
     let pollInterval: Duration
     let concurrency: Int
 
@@ -19,7 +23,10 @@ public final class NudgedWorker<Item: Sendable>: Sendable {
     }
 
     public func nudge(_ item: Item) {
-        continuation.yield(item)
+        guard held.withLock({ $0.insert(item).inserted }) else { return }
+        if case .dropped = continuation.yield(item) {
+            held.withLock { _ = $0.remove(item) }
+        }
     }
 
     /// Runs until graceful shutdown: `work` for each nudged item, `poll` for the
@@ -36,14 +43,28 @@ public final class NudgedWorker<Item: Sendable>: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 var running = 0
                 for await nudge in stream {
-                    let items = if let nudge { [nudge] } else { await poll() }
-                    for item in items where !Task.isShuttingDownGracefully {
+                    let items: [Item]
+                    if let nudge {
+                        items = [nudge]
+                    } else {
+                        // Only what this node does not hold already (nudged, or being worked on).
+                        let due = await poll()
+                        items = held.withLock { held in due.filter { held.insert($0).inserted } }
+                    }
+                    for item in items {
+                        if Task.isShuttingDownGracefully {
+                            held.withLock { _ = $0.remove(item) }
+                            continue
+                        }
                         if running >= concurrency {
                             await group.next()
                             running -= 1
                         }
                         running += 1
-                        group.addTask { await work(item) }
+                        group.addTask { [self] in
+                            await work(item)
+                            held.withLock { _ = $0.remove(item) }
+                        }
                     }
                 }
             }

@@ -9,7 +9,7 @@ import PostgresNIO
 /// marks it processed in the same transaction, so a crash redoes it; failures are
 /// retried with backoff, up to `maximumAttempts`.
 public struct StoredDeliveries: Sendable {
-    public struct Item: Sendable {
+    public struct Item: Sendable, Hashable {
         public let tenantID: UUID
         public let deliveryID: UUID
 
@@ -38,7 +38,7 @@ public struct StoredDeliveries: Sendable {
                 SELECT tenant_id, id FROM \(unescaped: table)
                 WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
                   AND (retry_at IS NULL OR retry_at <= now())
-                ORDER BY received_at LIMIT 200
+                ORDER BY received_at LIMIT 1000
                 """,
                 logger: logger)
             var items: [Item] = []
