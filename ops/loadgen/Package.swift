@@ -1,7 +1,8 @@
 // swift-tools-version:6.0
 // The load generator of ops/bench realtime (the real-time hub), ops/bench calls
-// (call set-up, with a LiveKit RoomService stand-in) and ops/bench whatsapp (signed
-// webhooks: swift-crypto for their HMAC, already in the graph through postgres-nio).
+// (call set-up, with a LiveKit RoomService stand-in), ops/bench whatsapp and ops/bench
+// payments (signed WhatsApp and Razorpay webhooks: swift-crypto for their HMAC, already
+// in the graph through postgres-nio; Razorpay orders against an Orders API stand-in).
 // A package of its own so it never touches the server's build:
 //   swift build -c release --package-path ops/loadgen --scratch-path .build-loadgen
 import PackageDescription

@@ -4,24 +4,33 @@ import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 
-/// Watches the WhatsApp processing backlog from the database, as the superuser (no
+/// Watches a provider's processing backlog from the database, as the superuser (no
 /// row-level security, so every tenant's deliveries count): how many stored deliveries
-/// are not processed yet, sampled every `interval`, and per step how long processing
-/// took. Runs on an event loop of its own so it never delays the timed traffic.
+/// of `table` (`whatsapp_deliveries`, `razorpay_deliveries`) are not processed yet,
+/// sampled every `interval`, and per step how long processing took. Runs on an event
+/// loop of its own so it never delays the timed traffic.
 final class DeliveryBacklog: @unchecked Sendable {
     let connection: PostgresConnection
     let logger: Logger
+    /// A table name from the code (`Table`), never from input.
+    let table: String
     private let lock = NIOLock()
     /// (wall ns, unprocessed deliveries).
     private var samples: [(Int64, Int)] = []
     private var poller: Task<Void, Never>?
 
-    private init(connection: PostgresConnection, logger: Logger) {
-        self.connection = connection
-        self.logger = logger
+    enum Table: String {
+        case whatsapp = "whatsapp_deliveries"
+        case razorpay = "razorpay_deliveries"
     }
 
-    static func connect(url: String, on loop: EventLoop) async throws -> DeliveryBacklog {
+    private init(connection: PostgresConnection, logger: Logger, table: Table) {
+        self.connection = connection
+        self.logger = logger
+        self.table = table.rawValue
+    }
+
+    static func connect(url: String, table: Table, on loop: EventLoop) async throws -> DeliveryBacklog {
         guard let components = URLComponents(string: url), let host = components.host, let user = components.user else {
             throw ValidationFailure("the superuser URL must look like postgres://user:password@host:port/database")
         }
@@ -33,12 +42,12 @@ final class DeliveryBacklog: @unchecked Sendable {
         var logger = Logger(label: "loadgen.backlog")
         logger.logLevel = .error
         let connection = try await PostgresConnection.connect(on: loop, configuration: configuration, id: 1, logger: logger)
-        return DeliveryBacklog(connection: connection, logger: logger)
+        return DeliveryBacklog(connection: connection, logger: logger, table: table)
     }
 
     func unprocessed() async throws -> Int {
         let rows = try await connection.query(
-            "SELECT count(*) FROM whatsapp_deliveries WHERE processed_at IS NULL", logger: logger)
+            "SELECT count(*) FROM \(unescaped: table) WHERE processed_at IS NULL", logger: logger)
         for try await count in rows.decode(Int64.self) { return Int(count) }
         return 0
     }
@@ -80,7 +89,7 @@ final class DeliveryBacklog: @unchecked Sendable {
 
     /// The deliveries received since `since` (wall ns): how many, how many processed,
     /// how long each waited for processing, and when the last was processed.
-    func deliveries(since: Int64, loadEnd: Int64, wamidPrefix: String) async throws -> [String: Any] {
+    func deliveries(since: Int64, loadEnd: Int64) async throws -> [String: Any] {
         let sinceSeconds = Double(since) / 1e9 - 0.001
         let loadEndSeconds = Double(loadEnd) / 1e9
         let rows = try await connection.query(
@@ -92,7 +101,7 @@ final class DeliveryBacklog: @unchecked Sendable {
                    coalesce((percentile_disc(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM processed_at - received_at)))::float8, -1),
                    coalesce(max(extract(epoch FROM processed_at - received_at))::float8, -1),
                    coalesce(max(attempts), 0)::int8, count(*) FILTER (WHERE last_error IS NOT NULL)
-            FROM whatsapp_deliveries WHERE received_at >= to_timestamp(\(sinceSeconds))
+            FROM \(unescaped: table) WHERE received_at >= to_timestamp(\(sinceSeconds))
             """,
             logger: logger)
         var out: [String: Any] = [:]
@@ -108,9 +117,6 @@ final class DeliveryBacklog: @unchecked Sendable {
                     ? ((lastProcessed - loadEndSeconds) * 1e6).rounded() / 1000 : NSNull(),
             ]
         }
-        let messages = try await connection.query(
-            "SELECT count(*) FROM messages WHERE provider_message_id LIKE \(wamidPrefix + "%")", logger: logger)
-        for try await count in messages.decode(Int64.self) { out["messages_stored"] = count }
         return out
     }
 

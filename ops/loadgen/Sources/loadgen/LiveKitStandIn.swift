@@ -1,5 +1,4 @@
 import ArgumentParser
-import Dispatch
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -19,28 +18,8 @@ struct LiveKitStandIn: AsyncParsableCommand {
     @Option var port: Int
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let counts = RoomServiceCounts()
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(RoomServiceHandler(counts: counts))
-                }
-            }
-            .bind(host: host, port: port).get()
-        log("livekit stand-in listening on \(host):\(port)")
-        // SIGTERM (ops/bench stopping it) ends it with status 0, as the nodes do; the
-        // script runs under `set -e` and waits for it.
-        signal(SIGTERM, SIG_IGN)
-        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM)
-        terminate.setEventHandler { channel.close(promise: nil) }
-        terminate.resume()
-        try await channel.closeFuture.get()
-        terminate.cancel()
-        try await group.shutdownGracefully()
+        try await StandInServer.run(name: "livekit", host: host, port: port) { RoomServiceHandler(counts: counts) }
     }
 }
 
@@ -66,14 +45,7 @@ final class RoomServiceHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let (status, body) = answer(head)
-            var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", "\(body.utf8.count)")])
-            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-            let keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { context.close(promise: nil) }
-            }
+            StandInServer.answer(status, body, to: head, on: context)
         }
     }
 

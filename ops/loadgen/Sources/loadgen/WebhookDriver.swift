@@ -1,8 +1,8 @@
-import Crypto
 import Foundation
 import NIOCore
 
-/// Signed WhatsApp webhooks at a steady offered rate, and the `chat.message` each one
+/// Signed provider webhooks at a steady offered rate (what each one is, and how it is
+/// signed, is the `WebhookFlavor`'s), and, for WhatsApp, the `chat.message` each one
 /// becomes on the agents' sockets.
 ///
 /// Open loop: webhook i of a step is due at start + i / rate and is handed to the pool
@@ -11,10 +11,10 @@ import NIOCore
 /// webhook's acknowledgement is timed two ways: from when it reached the wire (the
 /// server's answer time) and from when it was due (what a sender with unlimited
 /// connections would see; includes any wait for a connection or for this process's
-/// CPU). Every body is distinct (its wamid), so none is taken for a redelivery.
+/// CPU).
 ///
-/// A `chat.message` whose `providerMessageId` is one of ours is timed from when its
-/// webhook reached the wire to the read that completed it on an agent's socket.
+/// A socket event the flavor recognises as one of ours is timed from when its webhook
+/// reached the wire to the read that completed it on an agent's socket.
 ///
 /// Everything lives on one event loop (the agents' sockets too), so no state is shared
 /// between threads.
@@ -22,37 +22,23 @@ final class WebhookDriver: @unchecked Sendable {
     let loop: EventLoop
     let pool: SourcedHTTPPool
     let path: String
-    let key: SymmetricKey
-    let phoneNumberID: String
-    let senders: Int
+    let flavor: WebhookFlavor
+    /// Staff sockets that each receive every webhook's event (0: none watched).
     let agents: Int
-    /// In every wamid, so runs against the same database never collide.
-    let tag: String
-    /// Webhooks sent by every step so far: message n comes from sender n % senders.
+    /// Webhooks sent by every step so far (the flavor's `n`).
     private var messagesSent = 0
     private var steps: [Step] = []
     private var current: Step?
-    /// chat.message events that were not ours (or of a step we no longer know).
+    /// Socket events of the flavor's kind that were not ours (or of a step we no longer know).
     private(set) var foreignEvents = 0
 
-    init(loop: EventLoop, pool: SourcedHTTPPool, path: String, appSecret: String, phoneNumberID: String, senders: Int,
-         agents: Int, tag: String) {
+    init(loop: EventLoop, pool: SourcedHTTPPool, path: String, flavor: WebhookFlavor, agents: Int) {
         self.loop = loop
         self.pool = pool
         self.path = path
-        self.key = SymmetricKey(data: Array(appSecret.utf8))
-        self.phoneNumberID = phoneNumberID
-        self.senders = max(1, senders)
+        self.flavor = flavor
         self.agents = agents
-        self.tag = tag
-        wamidPrefix = Array("\"wamid.BENCH\(tag)S".utf8)
     }
-
-    /// `"providerMessageId":`, then (after any spaces: the stored event data is jsonb,
-    /// which writes `": "`) `"wamid.BENCH{tag}S{step}N{index}"`.
-    private let providerKey: [UInt8] = Array("\"providerMessageId\":".utf8)
-    private let wamidPrefix: [UInt8]
-    private let chatMessage: [UInt8] = Array("\"chat.message\"".utf8)
 
     /// What one step saw. Only touched on `loop`.
     final class Step {
@@ -75,8 +61,9 @@ final class WebhookDriver: @unchecked Sendable {
         var lateness: [Int64] = []
         var ok = 0
         var statuses: [String: Int] = [:]
+        /// The first few answers that were not a success: status and body.
+        var errorSamples: [String] = []
         var failures: [String: Int] = [:]
-        var newSenders = 0
         var firstSentNs: Int64 = 0
         var lastAckNs: Int64 = 0
         /// Receipts: webhook index, agent, when; `seen` per (webhook, agent) for duplicates.
@@ -144,46 +131,12 @@ final class WebhookDriver: @unchecked Sendable {
         return (step.ok * agents, step.receiptIndex.count)
     }
 
-    /// The sender (a WhatsApp id, digits) of message n.
-    func sender(_ n: Int) -> (index: Int, waID: String) {
-        let s = n % senders
-        let digits = String(s)
-        return (s, "919800" + String(repeating: "0", count: max(0, 6 - digits.count)) + digits)
-    }
-
-    /// The notification Meta would post for one inbound text message.
-    func body(wamid: String, sender: (index: Int, waID: String), n: Int) -> String {
-        let now = Int(Date().timeIntervalSince1970)
-        return "{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"102290129340398\",\"changes\":[{\"field\":\"messages\","
-            + "\"value\":{\"messaging_product\":\"whatsapp\",\"metadata\":{\"display_phone_number\":\"15550001111\","
-            + "\"phone_number_id\":\"\(phoneNumberID)\"},\"contacts\":[{\"profile\":{\"name\":\"Bench Sender \(sender.index)\"},"
-            + "\"wa_id\":\"\(sender.waID)\"}],\"messages\":[{\"from\":\"\(sender.waID)\",\"id\":\"\(wamid)\","
-            + "\"timestamp\":\"\(now)\",\"type\":\"text\",\"text\":{\"body\":\"Hello, this is message \(n) of the benchmark\"}}]}}]}]}"
-    }
-
-    /// `sha256=` and the lowercase hex HMAC-SHA256 of `body` under the app secret.
-    func signature(_ body: ByteBuffer) -> String {
-        let mac = body.withUnsafeReadableBytes { HMAC<SHA256>.authenticationCode(for: $0, using: key) }
-        var hex = [UInt8]("sha256=".utf8)
-        hex.reserveCapacity(7 + 64)
-        let digits = Array("0123456789abcdef".utf8)
-        for byte in mac {
-            hex.append(digits[Int(byte >> 4)])
-            hex.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: hex, as: UTF8.self)
-    }
-
     private func send(_ i: Int, in step: Step) {
-        let n = step.firstMessage + i
-        let from = sender(n)
-        if n < senders { step.newSenders += 1 }
-        let wamid = "wamid.BENCH\(tag)S\(step.index)N\(i)"
-        let body = ByteBuffer(string: body(wamid: wamid, sender: from, n: n))
+        let (headers, body) = flavor.request(step: step.index, index: i, n: step.firstMessage + i)
         step.bodyBytes += body.readableBytes
         let due = step.startWall + Int64(Double(i) / step.rate * 1e9)
         step.inFlight += 1
-        pool.post(path: path, headers: [("X-Hub-Signature-256", signature(body))], body: body).whenComplete { result in
+        pool.post(path: path, headers: headers, body: body).whenComplete { result in
             step.inFlight -= 1
             switch result {
             case .failure(let error):
@@ -195,40 +148,20 @@ final class WebhookDriver: @unchecked Sendable {
                 step.acksOnWire.append(answer.receivedNs - answer.sentNs)
                 step.acksFromDue.append(answer.receivedNs - due)
                 step.lateness.append(answer.sentNs - due)
-                if answer.status == 200 {
+                if answer.status == self.flavor.successStatus {
                     step.ok += 1
                 } else {
                     step.statuses["\(answer.status)", default: 0] += 1
+                    if step.errorSamples.count < 3 { step.errorSamples.append("\(answer.status) \(String(buffer: answer.body).prefix(300))") }
                 }
             }
         }
     }
 
-    /// A message reached agent `agent`'s socket at `at`: a `chat.message` of ours is recorded.
+    /// A message reached agent `agent`'s socket at `at`: an event of ours is recorded.
     func message(_ buffer: ByteBuffer, agent: Int, at: Int64) {
-        guard let (stepIndex, i) = buffer.withUnsafeReadableBytes({ bytes -> (Int, Int)? in
-            guard let key = byteSearch(providerKey, in: bytes), byteSearch(chatMessage, in: bytes) != nil else { return nil }
-            var p = key + providerKey.count
-            while p < bytes.count, bytes[p] == UInt8(ascii: " ") { p += 1 }
-            guard bytes.count - p >= wamidPrefix.count,
-                  memcmp(bytes.baseAddress! + p, wamidPrefix, wamidPrefix.count) == 0 else { return nil }
-            p += wamidPrefix.count
-            func number() -> Int? {
-                var value = 0
-                var digits = 0
-                while p < bytes.count, bytes[p] >= 48, bytes[p] <= 57 {
-                    value = value * 10 + Int(bytes[p] - 48)
-                    p += 1
-                    digits += 1
-                }
-                return digits > 0 ? value : nil
-            }
-            guard let s = number(), p < bytes.count, bytes[p] == UInt8(ascii: "N") else { return nil }
-            p += 1
-            guard let i = number(), p < bytes.count, bytes[p] == UInt8(ascii: "\"") else { return nil }
-            return (s, i)
-        }) else {
-            if buffer.withUnsafeReadableBytes({ byteSearch(chatMessage, in: $0) }) != nil { foreignEvents += 1 }
+        guard let (stepIndex, i) = buffer.withUnsafeReadableBytes({ flavor.receipt(in: $0) }) else {
+            if buffer.withUnsafeReadableBytes({ flavor.isEvent($0) }) { foreignEvents += 1 }
             return
         }
         guard stepIndex < steps.count, i < steps[stepIndex].count else {
@@ -277,16 +210,16 @@ final class WebhookDriver: @unchecked Sendable {
         let ack = Distribution(step.acksFromDue)
         let errors = non200 + failed + unsent + step.inFlight
         let meanBody = step.issued > 0 ? step.bodyBytes / step.issued : 0
-        return [
+        var figures: [String: Any] = [
             "label": step.label, "step": step.index, "rate_requested": step.rate, "seconds": nominal,
             "webhooks_due": step.count, "webhooks_sent": step.issued, "answered_200": step.ok,
-            "acks_per_second": (achieved * 10).rounded() / 10, "non_200": step.statuses, "failures": step.failures,
+            "acks_per_second": (achieved * 10).rounded() / 10, "non_200": step.statuses, "error_samples": step.errorSamples, "failures": step.failures,
             "unanswered": step.inFlight, "unsent": unsent, "errors": errors,
             "ack_from_due_ms": ack.json, "ack_on_wire_ms": Distribution(step.acksOnWire).json,
             "lateness_ms": Distribution(step.lateness).json,
             "ack_p99_ok": (ack.p99 ?? .infinity) <= 20,
             "passed_ack": (ack.p99 ?? .infinity) <= 20 && errors == 0 && achieved >= 0.95 * step.rate,
-            "new_senders": step.newSenders, "known_senders": step.issued - step.newSenders, "mean_body_bytes": meanBody,
+            "mean_body_bytes": meanBody,
             "events_expected": expectedEvents, "events_received": step.receiptIndex.count, "events_missing": missingEvents,
             "events_duplicate": step.duplicates, "events_before_ack": withoutSend,
             "socket_ms": Distribution(socket).json, "socket_first_agent_ms": Distribution(socketFirst).json,
@@ -296,6 +229,8 @@ final class WebhookDriver: @unchecked Sendable {
             "longest_connection_queue": pool.longestQueue, "open_connections": pool.openConnections,
             "broken_connections": pool.broken,
         ]
+        figures.merge(flavor.figures(step: step.index)) { _, flavor in flavor }
+        return figures
     }
 }
 

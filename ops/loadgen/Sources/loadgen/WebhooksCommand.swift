@@ -47,14 +47,13 @@ struct WebhooksCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let monitorGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let backlog = try await DeliveryBacklog.connect(url: superuserURL, on: monitorGroup.next())
+        let backlog = try await DeliveryBacklog.connect(url: superuserURL, table: .whatsapp, on: monitorGroup.next())
         let meter = CPUMeter(nodePIDs: nodePID.map { [$0] } ?? [], postgresPID: postgresPID, livekitPID: nil)
         let pool = SourcedHTTPPool(loop: loop, host: target.host, port: target.port, limit: connections, sources: sources)
         // Six random letters in every wamid: a rerun on the same database sends new ones.
         let tag = String((0..<6).map { _ in "ABCDEFGHJKLMNPQRSTUVWXYZ".randomElement()! })
-        let driver = WebhookDriver(
-            loop: loop, pool: pool, path: webhookPath, appSecret: appSecret, phoneNumberID: phoneNumberID, senders: senders,
-            agents: staff.count, tag: tag)
+        let flavor = WhatsAppWebhooks(appSecret: appSecret, phoneNumberID: phoneNumberID, senders: senders, tag: tag)
+        let driver = WebhookDriver(loop: loop, pool: pool, path: webhookPath, flavor: flavor, agents: staff.count)
         let recorder = LoopRecorder(loop: loop, nodes: 1)
         var report: [String: Any] = [
             "label": label, "agents": staff.count, "senders": senders, "loadgen_threads": 1, "max_connections": connections,
@@ -73,69 +72,11 @@ struct WebhooksCommand: AsyncParsableCommand {
         try await loop.flatSubmit { pool.warm(min(32, connections)) }.get()
         backlog.start(interval: .milliseconds(250))
 
-        /// Runs one step and waits for it to settle; the figures with CPU, commit rate,
-        /// the backlog over time and what the database says about processing.
+        let steps = WebhookSteps(loop: loop, driver: driver, backlog: backlog, meter: meter, settle: settle) { index, _ in
+            ["messages_stored": try await backlog.messagesStored(wamidPrefix: flavor.wamidPrefix(step: index))]
+        }
         func step(_ name: String, rate: Double, seconds: Double) async throws -> [String: Any] {
-            let cpuStart = meter.read()
-            let commitsStart = try await backlog.transactions()
-            let startMono = monoSeconds()
-            let startWall = try await loop.submit { driver.start(label: name, rate: rate, duration: seconds) }.get()
-            while true {
-                try await Task.sleep(for: .milliseconds(100))
-                let (sending, inFlight) = try await loop.submit { driver.busy() }.get()
-                if !sending && inFlight == 0 { break }
-                // Answers a minute overdue: stop waiting (they count as unanswered).
-                if !sending, monoSeconds() - startMono > seconds + 60 { break }
-            }
-            let cpuLoad = meter.read()
-            let commitsLoad = try await backlog.transactions()
-            let backlogAtLoadEnd = backlog.latest?.count ?? -1
-            // Processing and events catch up.
-            let drainStart = monoSeconds()
-            var caughtUp = false
-            var eventsComplete = false
-            var idleSince: Double?
-            while monoSeconds() - drainStart < settle {
-                let pending = try await backlog.unprocessed()
-                let (expected, received) = try await loop.submit { driver.receipts() }.get()
-                eventsComplete = received >= expected
-                if pending == 0 {
-                    caughtUp = true
-                    if eventsComplete { break }
-                    // Processed, yet events missing: give them 5 s more, then stop waiting.
-                    if idleSince == nil { idleSince = monoSeconds() }
-                    if monoSeconds() - idleSince! > 5 { break }
-                } else {
-                    idleSince = nil
-                }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let drainSeconds = monoSeconds() - drainStart
-            let cpuEnd = meter.read()
-            let commitsEnd = try await backlog.transactions()
-            var result = try await loop.submit { driver.report() }.get()
-            let loadEnd = result["load_end_wall_ns"] as? Int64 ?? wallNanos()
-            let loadSeconds = max(cpuLoad.at - cpuStart.at, 1e-9)
-            let drainCPUSeconds = max(cpuEnd.at - cpuLoad.at, 1e-9)
-            result["cpu_load"] = meter.use(from: cpuStart, to: cpuLoad)
-            result["cpu_drain"] = drainCPUSeconds > 0.5 ? meter.use(from: cpuLoad, to: cpuEnd) : NSNull()
-            result["commits_per_second_load"] = (Double(commitsLoad.commits - commitsStart.commits) / loadSeconds).rounded()
-            result["commits_per_second_drain"] = drainCPUSeconds > 0.5
-                ? (Double(commitsEnd.commits - commitsLoad.commits) / drainCPUSeconds).rounded() : NSNull()
-            result["rollbacks"] = commitsEnd.rollbacks - commitsStart.rollbacks
-            result["backlog_at_load_end"] = backlogAtLoadEnd
-            result["backlog_timeline"] = backlog.timeline(from: startWall)
-            result["backlog_max"] = backlog.timeline(from: startWall).map { Int($0[1]) }.max() ?? 0
-            result["caught_up"] = caughtUp
-            result["events_complete"] = eventsComplete
-            result["settle_seconds"] = (drainSeconds * 10).rounded() / 10
-            let index = result["step"] as? Int ?? 0
-            result["deliveries"] = try await backlog.deliveries(
-                since: startWall, loadEnd: loadEnd, wamidPrefix: "wamid.BENCH\(tag)S\(index)N")
-            var brief = result
-            brief["backlog_timeline"] = nil
-            log("step: \(brief)")
-            return result
+            try await steps.run(name, rate: rate, seconds: seconds)
         }
 
         if warmupDuration > 0 {
@@ -146,12 +87,12 @@ struct WebhooksCommand: AsyncParsableCommand {
             }
             try await Task.sleep(for: .seconds(1))
         }
-        var steps: [[String: Any]] = []
+        var results: [[String: Any]] = []
         for (index, rate) in stepRates.enumerated() {
-            steps.append(try await step("\(label)-\(index)-\(Int(rate))", rate: rate, seconds: duration))
+            results.append(try await step("\(label)-\(index)-\(Int(rate))", rate: rate, seconds: duration))
             try await Task.sleep(for: .seconds(1))
         }
-        report["steps"] = steps
+        report["steps"] = results
         report["closes_during_run"] = try await loop.submit { recorder.closes }.get()
         report["foreign_chat_messages"] = try await loop.submit { driver.foreignEvents }.get()
 
