@@ -86,7 +86,6 @@ CREATE TABLE razorpay_deliveries (
     id uuid PRIMARY KEY,
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     event_id text NOT NULL CHECK (length(event_id) BETWEEN 1 AND 200),
-    event text,
     body bytea NOT NULL,
     received_at timestamptz NOT NULL DEFAULT now(),
     processed_at timestamptz,

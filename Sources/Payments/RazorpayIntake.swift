@@ -43,13 +43,12 @@ public struct RazorpayIntake: Sendable {
         // Without the header (Razorpay always sends it), the body itself names the event.
         let id = eventID.flatMap { (1...200).contains($0.count) ? $0 : nil }
             ?? "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        let event = (try? RazorpayEvent.parse(body))?.event
         let deliveryID = UUID()
         let stored = try await database.withTenant(account.tenantID, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, event, body)
-                VALUES (\(deliveryID), \(account.tenantID), \(id), \(event), \(ByteBuffer(bytes: body)))
+                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, body)
+                VALUES (\(deliveryID), \(account.tenantID), \(id), \(ByteBuffer(bytes: body)))
                 ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
                 """,
                 logger: logger)

@@ -1,30 +1,8 @@
 import Foundation
 
-/// An order as `POST /v1/orders` returns it (PROVIDERS.md §2.2).
-public struct RazorpayOrder: Sendable, Equatable {
-    public var id: String
-    /// Minor units (paise for INR).
-    public var amount: Int
-    public var currency: String
-    /// `created`, `attempted` or `paid`.
-    public var status: String
-    public var receipt: String?
-
-    public init(id: String, amount: Int, currency: String, status: String, receipt: String?) {
-        self.id = id
-        self.amount = amount
-        self.currency = currency
-        self.status = status
-        self.receipt = receipt
-    }
-
-    init?(_ json: JSONValue) {
-        guard let id = json["id"]?.string, let amount = json["amount"]?.int, let currency = json["currency"]?.string,
-            let status = json["status"]?.string
-        else { return nil }
-        self.init(id: id, amount: amount, currency: currency, status: status, receipt: json["receipt"]?.string)
-    }
-}
+/// An order as `POST /v1/orders` returns it (PROVIDERS.md §2.2): the same order
+/// entity a webhook carries.
+public typealias RazorpayOrder = OrderEntity
 
 /// A payment link as `POST /v1/payment_links` returns it (§2.5).
 public struct RazorpayPaymentLink: Sendable, Equatable {
@@ -56,31 +34,9 @@ public struct RazorpayPaymentLink: Sendable, Equatable {
     }
 }
 
-/// A refund as `POST /v1/payments/{id}/refund` returns it (§2.6).
-public struct RazorpayRefund: Sendable, Equatable {
-    /// `rfnd_…`
-    public var id: String
-    public var paymentID: String
-    public var amount: Int
-    public var currency: String
-    /// `pending`, `processed` or `failed`.
-    public var status: String
-
-    public init(id: String, paymentID: String, amount: Int, currency: String, status: String) {
-        self.id = id
-        self.paymentID = paymentID
-        self.amount = amount
-        self.currency = currency
-        self.status = status
-    }
-
-    init?(_ json: JSONValue) {
-        guard let id = json["id"]?.string, let paymentID = json["payment_id"]?.string, let amount = json["amount"]?.int,
-            let currency = json["currency"]?.string, let status = json["status"]?.string
-        else { return nil }
-        self.init(id: id, paymentID: paymentID, amount: amount, currency: currency, status: status)
-    }
-}
+/// A refund as `POST /v1/payments/{id}/refund` returns it (§2.6): the same refund
+/// entity a webhook carries.
+public typealias RazorpayRefund = RefundEntity
 
 /// What to put on a new payment link (§2.5).
 public struct PaymentLinkRequest: Sendable, Equatable {
