@@ -14,6 +14,8 @@ import json
 import sys
 import urllib.request
 
+from bench_text import errors_text, fmt
+
 KEY_ID = "rzp_test_bench"
 # A step "kept up" when every delivery it stored was processed within this long after
 # its last webhook was due: the backlog did not grow with the load.
@@ -34,24 +36,6 @@ def configure(base, token, stand_in, key_secret_file, webhook_secret_file):
     if razorpay.get("baseUrl") != stand_in or not razorpay.get("webhookPath"):
         sys.exit(f"the settings did not take: {razorpay}")
     print(razorpay["webhookPath"])
-
-
-def fmt(value, digits=1):
-    if value is None:
-        return "n/a"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
-
-
-def errors_text(step):
-    parts = [f"{count} × HTTP {status}" for status, count in sorted(step["non_200"].items())]
-    parts += [f"{count} × {kind}" for kind, count in sorted(step["failures"].items())]
-    if step["unanswered"]:
-        parts.append(f"{step['unanswered']} unanswered")
-    if step["unsent"]:
-        parts.append(f"{step['unsent']} never sent")
-    return ", ".join(parts) or "none"
 
 
 def cpu_text(cpu):
