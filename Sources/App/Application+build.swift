@@ -72,7 +72,7 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "switchboard"),
         // Started in this order and stopped in reverse, after the server: sockets
         // close while the hub and the database are still there.
-        services: [database.client, EventRetention(database: database, retention: config.eventRetention, logger: logger)]
+        services: [database, EventRetention(database: database, retention: config.eventRetention, logger: logger)]
             + hub.services
             + [
                 CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger),

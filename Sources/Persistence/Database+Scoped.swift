@@ -9,7 +9,7 @@ extension Database {
         let database = Database(url: url, maximumConnections: 2, logger: logger)
         return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
-                await database.client.run()
+                await database.run()
                 return nil
             }
             defer { group.cancelAll() }

@@ -2,26 +2,35 @@ import Foundation
 import Logging
 import Metrics
 import PostgresNIO
+import ServiceLifecycle
 
 /// The application's PostgreSQL pool and the only ways to open a transaction on it.
 ///
 /// Every transaction is either scoped to one tenant (`withTenant`), which sets the
 /// transaction-local `switchboard.tenant_id` that all row-level security policies key
 /// on, or an explicit cross-tenant one (`withCrossTenantAccess`) with a named purpose.
-public final class Database: Sendable {
-    public let client: PostgresClient
+public final class Database: Service, Sendable {
     public let maximumConnections: Int
+    private let pool: DatabasePool
     private let leasesInUse = Gauge(label: MetricNames.databaseLeasesInUse)
     private let leaseCounter = LeaseCounter()
     private let transactionTimer = Timer(label: MetricNames.databaseTransactionDuration, preferredDisplayUnit: .seconds)
 
-    public init(url: DatabaseURL, maximumConnections: Int = 20, logger: Logger) {
+    /// `leaseTimeout`: how long a transaction waits for a connection before the
+    /// database counts as unavailable (503), rather than queueing while it is down.
+    public init(url: DatabaseURL, maximumConnections: Int = 20, leaseTimeout: Duration = .seconds(5), logger: Logger) {
         self.maximumConnections = maximumConnections
-        self.client = PostgresClient(
+        self.pool = DatabasePool(
             configuration: url.clientConfiguration(maximumConnections: maximumConnections),
-            backgroundLogger: logger
+            leaseTimeout: leaseTimeout,
+            logger: logger
         )
         Gauge(label: MetricNames.databaseMaximumConnections).record(maximumConnections)
+    }
+
+    /// Runs the pool until the service group shuts down.
+    public func run() async {
+        await pool.run()
     }
 
     /// Runs `body` in a transaction that can see only `tenantID`'s rows.
@@ -59,7 +68,7 @@ public final class Database: Sendable {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await leased {
-            try await client.withConnection { connection in try await body(connection) }
+            try await pool.withConnection { connection in try await body(connection) }
         }
     }
 
@@ -71,7 +80,9 @@ public final class Database: Sendable {
         defer { transactionTimer.record(duration: ContinuousClock.now - start) }
         return try await leased {
             try await Self.unwrappingTransactionError {
-                try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+                try await pool.withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+                }
             }
         }
     }
@@ -90,6 +101,11 @@ public final class Database: Sendable {
     private func leased<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
         leasesInUse.record(leaseCounter.add(1))
         defer { leasesInUse.record(leaseCounter.add(-1)) }
-        return try await body()
+        do {
+            return try await body()
+        } catch {
+            if error.isDatabaseUnavailable { pool.suspectOutage() }
+            throw error
+        }
     }
 }

@@ -1,4 +1,6 @@
 import PostgresNIO
+// ConnectionPoolError is public in this module, which PostgresNIO builds its pool on.
+import _ConnectionPoolModule
 
 extension Error {
     /// The name of the unique constraint or index this error violated, if it is one.
@@ -12,6 +14,11 @@ extension Error {
     public var isDatabaseUnavailable: Bool {
         if let error = self as? PostgresTransactionError {
             return [error.beginError, error.closureError, error.commitError].contains { $0?.isDatabaseUnavailable == true }
+        }
+        if self is DatabaseUnavailable { return true }
+        // The pool gave up connecting (its circuit breaker) or was replaced after an outage.
+        if let error = self as? ConnectionPoolError {
+            return error == .connectionCreationCircuitBreakerTripped || error == .poolShutdown
         }
         guard let error = self as? PSQLError else { return false }
         switch error.code {

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Counts connections currently leased from the pool, for the pool gauge.
+/// Counts connections currently leased from the pool (for the pool gauge, and to
+/// tell a busy pool from one that cannot connect).
 final class LeaseCounter: Sendable {
     private let count = Atomic<Int>(0)
 

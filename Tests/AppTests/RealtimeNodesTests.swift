@@ -168,30 +168,9 @@ struct RealtimeNodesTests {
         }
     }
 
-    /// Every event `userID` (with `role`) may see after `after`, in delivery order:
-    /// (txid, id) compared as numbers. (Sorted here, not by `ORDER BY txid`: with
-    /// `txid::text` in the select list, that would sort by the text.)
+    /// Every event `userID` (with `role`) may see after `after`, in delivery order.
     static func expectedIDs(_ cluster: Cluster, userID: UUID, role: Role, after: String) async throws -> [String] {
-        let position = try #require(EventPosition(after))
-        let tenantID = cluster.tenant.id
-        let positions = try await cluster.database.withTenant(tenantID, logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT e.txid::text AS txid_text, e.id FROM events e
-                WHERE e.tenant_id = \(tenantID)
-                  AND (e.txid, e.id) > (\(String(position.transactionID))::xid8, \(position.eventID))
-                  AND (\(userID) = ANY (e.audience_user_ids) OR \(role.rawValue) = ANY (e.audience_roles))
-                ORDER BY e.txid, e.id
-                """,
-                logger: logger
-            )
-            var positions: [EventPosition] = []
-            for try await (txid, id) in rows.decode((String, Int64).self) {
-                positions.append(EventPosition(transactionID: UInt64(txid)!, eventID: id))
-            }
-            return positions
-        }
-        return positions.sorted().map(\.description)
+        try await OutboxTruth.expectedIDs(cluster.database, tenantID: cluster.tenant.id, userID: userID, role: role, after: after)
     }
 
     /// Emits `test.ping` events `{"n": 0, 1, ...}` for `audience`, a few ms apart,

@@ -7,6 +7,7 @@
 # pg_ensure_role NAME PASSWORD ATTRS   creates or updates a login role.
 # pg_ensure_database NAME OWNER        creates a database if missing.
 # pg_stop              stops the cluster pg_start started.
+# pg_attach NAME PORT  names a cluster for pg_stop without starting it.
 
 PG_RUN_AS=""
 
@@ -24,10 +25,11 @@ pg_as_owner() {
   if [ -n "$PG_RUN_AS" ]; then runuser -u "$PG_RUN_AS" -- "$@"; else "$@"; fi
 }
 
-pg_start() {
-  local name=$1 port=$2 bindir
-  bindir=$(pg_bindir) || return 1
-  PG_BIN=$bindir
+# Sets PG_BIN, PG_DATA, PG_PORT and PG_RUN_AS for the cluster .data/NAME on PORT
+# without starting it (pg_start does this first; ops/lib/pg-control uses it alone).
+pg_attach() {
+  local name=$1 port=$2
+  PG_BIN=$(pg_bindir) || return 1
   PG_DATA="$ROOT/.data/$name"
   PG_PORT=$port
   mkdir -p "$ROOT/.data"
@@ -35,6 +37,12 @@ pg_start() {
     PG_RUN_AS=switchboard-pg
     id -u "$PG_RUN_AS" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$PG_RUN_AS"
   fi
+}
+
+pg_start() {
+  local name=$1 port=$2 bindir
+  pg_attach "$name" "$port" || return 1
+  bindir=$PG_BIN
   if [ ! -s "$PG_DATA/PG_VERSION" ]; then
     mkdir -p "$PG_DATA"
     [ -n "$PG_RUN_AS" ] && chown "$PG_RUN_AS" "$PG_DATA"
