@@ -79,22 +79,9 @@ public final class Database: Service, Sendable {
         let start = ContinuousClock.now
         defer { transactionTimer.record(duration: ContinuousClock.now - start) }
         return try await leased {
-            try await Self.unwrappingTransactionError {
-                try await pool.withConnection { connection in
-                    try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
-                }
+            try await pool.withConnection { connection in
+                try await connection.inTransaction(logger: logger) { connection in try await body(connection) }
             }
-        }
-    }
-
-    /// PostgresNIO wraps an error thrown inside a transaction; callers want the
-    /// original (a domain error maps to its own HTTP answer) once the rollback worked.
-    static func unwrappingTransactionError<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
-        do {
-            return try await body()
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError, error.rollbackError == nil { throw closureError }
-            throw error
         }
     }
 

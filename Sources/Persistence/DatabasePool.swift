@@ -1,7 +1,6 @@
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import _ConnectionPoolModule
 import Synchronization
 
 /// PostgresNIO's pool, with two things it does not do by itself: a bounded wait for a
@@ -33,10 +32,6 @@ final class DatabasePool: Sendable {
     /// Connections held by leases right now: fewer than the maximum while a lease
     /// times out means the pool could not connect, not that it was busy.
     private let held = LeaseCounter()
-    /// Connections lent out right now, so that they can be closed when the database is
-    /// found gone: a query on a connection whose server died can wait forever for an
-    /// answer that will not come (seen when PostgreSQL stopped mid-query).
-    private let lent = Mutex<(next: Int, connections: [Int: PostgresConnection])>((0, [:]))
     private let wakeProbe: AsyncStream<Void>.Continuation
     private let probeWakeups: AsyncStream<Void>
 
@@ -116,15 +111,9 @@ final class DatabasePool: Sendable {
             throw error
         }
         deadline.cancel()
-        let loan = lent.withLock { lent in
-            lent.next += 1
-            lent.connections[lent.next] = connection
-            return lent.next
-        }
-        defer {
-            _ = lent.withLock { $0.connections.removeValue(forKey: loan) }
-            handoff.giveBack()
-        }
+        defer { handoff.giveBack() }
+        // A connection whose server just went away would take a statement and never answer.
+        guard !connection.isClosed else { throw ConnectionClosed() }
         return try await body(connection)
     }
 
@@ -152,9 +141,7 @@ final class DatabasePool: Sendable {
     private func superviseRecovery() async {
         for await _ in probeWakeups {
             while state.withLock({ $0.suspectedDown && !$0.stopped }), !Task.isCancelled {
-                let probed = await probe()
-                if probed == .unreachable { closeLentConnections() }
-                if probed == .reachable {
+                if await probe() {
                     // A pool that can lend again keeps its connections (a terminated
                     // backend or two is no outage); one still backing off is replaced.
                     if await currentPoolLends() { clearSuspicion() } else { replaceClient() }
@@ -165,11 +152,7 @@ final class DatabasePool: Sendable {
         }
     }
 
-    private enum Probe { case reachable, refusing, unreachable }
-
-    /// Connects once: `unreachable` when no server listens (every connection made
-    /// before is gone with it), `refusing` when one answers but will not serve yet.
-    private func probe() async -> Probe {
+    private func probe() async -> Bool {
         do {
             let connection = try await PostgresConnection.connect(
                 configuration: PostgresConnection.Configuration(
@@ -179,26 +162,10 @@ final class DatabasePool: Sendable {
                 id: 0, logger: logger)
             try await connection.query("SELECT 1", logger: logger)
             try await connection.close()
-            return .reachable
-        } catch let error as PSQLError where error.code == .connectionError {
-            return .unreachable
+            return true
         } catch {
-            return .refusing
+            return false
         }
-    }
-
-    /// Closes every lent connection, which fails whatever query waits on it (a 503).
-    private func closeLentConnections() {
-        let connections = lent.withLock { Array($0.connections.values) }
-        guard !connections.isEmpty else { return }
-        logger.warning("the database is unreachable; closing the connections still lent out", metadata: ["count": "\(connections.count)"])
-        for connection in connections { Self.closeChannel(of: connection) }
-    }
-
-    /// PostgresConnection's synchronous close (its pool conformance), which does not
-    /// wait for the server to say goodbye.
-    private static func closeChannel(of connection: some PooledConnection) {
-        connection.close()
     }
 
     private func currentPoolLends() async -> Bool {

@@ -15,7 +15,7 @@ extension Error {
         if let error = self as? PostgresTransactionError {
             return [error.beginError, error.closureError, error.commitError].contains { $0?.isDatabaseUnavailable == true }
         }
-        if self is DatabaseUnavailable { return true }
+        if self is DatabaseUnavailable || self is ConnectionClosed { return true }
         // The pool gave up connecting (its circuit breaker) or was replaced after an outage.
         if let error = self as? ConnectionPoolError {
             return error == .connectionCreationCircuitBreakerTripped || error == .poolShutdown

@@ -38,14 +38,12 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate(on database: Database, logger: Logger) async throws -> [MigrationFile] {
         try await database.withUnscopedConnection(logger: logger) { connection in
-            try await Database.unwrappingTransactionError {
-                try await applyPending(on: connection, logger: logger)
-            }
+            try await applyPending(on: connection, logger: logger)
         }
     }
 
     private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> [MigrationFile] {
-        try await connection.withTransaction(logger: logger) { connection in
+        try await connection.inTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await createHistoryTable(on: connection, logger: logger)
             let pending = try await pending(on: connection, logger: logger)

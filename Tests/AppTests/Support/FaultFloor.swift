@@ -20,7 +20,11 @@ struct Floor: Sendable {
     let start: String
 
     /// `nodes`: where clients connect first, in turn; `onlyNode`: clients never leave it.
-    static func open(_ cluster: FaultCluster, nodes: [Int], clientsPerPerson: Int = 1, onlyNode: Int? = nil) async throws -> Floor {
+    /// `sse`: every third client uses SSE (HTTPClient.shared holds only a few
+    /// connections per host, so the storm's hundreds of clients use WebSockets).
+    static func open(
+        _ cluster: FaultCluster, nodes: [Int], clientsPerPerson: Int = 1, onlyNode: Int? = nil, sse: Bool = true
+    ) async throws -> Floor {
         let api = cluster.api(0)
         var people: [(CallsTests.Person, Role, String)] = [(cluster.tenant.owner, .owner, try await api.login(cluster.tenant, cluster.tenant.owner))]
         for agent in cluster.tenant.agents { people.append((agent, .agent, try await api.login(cluster.tenant, agent))) }
@@ -39,8 +43,7 @@ struct Floor: Sendable {
             for copy in 0..<clientsPerPerson {
                 let first = nodes[(index + copy) % nodes.count]
                 let bases = onlyNode.map { [cluster.bases[$0]] } ?? cluster.bases
-                // Every third client uses SSE, so both transports resume.
-                let transport: RealtimeClient.Transport = (index + copy) % 3 == 2 ? .serverSentEvents : .webSocket
+                let transport: RealtimeClient.Transport = sse && (index + copy) % 3 == 2 ? .serverSentEvents : .webSocket
                 let client = ResumingClient(
                     token: token, bases: bases, first: onlyNode == nil ? first : 0, from: start, transport: transport)
                 clients.append(Entry(person: person, role: role, first: first, client: client))
@@ -99,6 +102,14 @@ struct Floor: Sendable {
                 sourceLocation: sourceLocation)
             #expect(entry.client.malformed.isEmpty, "malformed: \(entry.client.malformed.prefix(3))", sourceLocation: sourceLocation)
         }
+    }
+
+    /// Every answer was a 201 or a 503 problem (or, from `killed`, none), within 6 s.
+    static func expectAnsweredPromptly(_ load: ChatLoad, killed: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) {
+        let wrong = load.unexpected(allowingNoAnswerFrom: killed)
+        #expect(wrong.isEmpty, "answers other than 201 or a 503 problem: \(wrong.prefix(10))", sourceLocation: sourceLocation)
+        let slowest = load.all.filter { $0.node != killed }.map(\.took).max() ?? .zero
+        #expect(slowest < .seconds(6), "a request took \(slowest)", sourceLocation: sourceLocation)
     }
 
     static func waitUntil(timeout: Duration, _ condition: () -> Bool) async -> Bool {
