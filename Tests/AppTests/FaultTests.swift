@@ -109,7 +109,7 @@ struct FaultTests {
             }
             await load.stop()
 
-            Floor.expectAnsweredPromptly(load)
+            #expect(load.unexpected().isEmpty, "answers other than 201 or a 503 problem: \(load.unexpected().prefix(10))")
             try await floor.expectAcknowledgedKept(load)
             try await floor.expectEveryStreamExact()
         }
