@@ -120,6 +120,7 @@ func buildRouter(
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware(routes: routes))
+    router.add(middleware: NulCharacterMiddleware())
 
     OperationsController(database: database, migrator: migrator, registry: registry).addRoutes(to: router)
 

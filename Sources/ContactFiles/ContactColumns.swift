@@ -11,6 +11,10 @@ struct ContactColumns {
     init(header: [String]) throws(ContactFileError) {
         self.header = header
         for (index, raw) in header.enumerated() {
+            // A custom field's name is a key of the contact's jsonb, which holds no NUL.
+            if raw.utf8.contains(0) {
+                throw ContactFileError("The header of column \(CellReference.columnName(index)) has a NUL character.")
+            }
             let text = raw.trimmed
             if text.isEmpty {
                 custom.append((index, Self.unnamed(index)))

@@ -20,6 +20,11 @@ struct ContactRowReader {
                 throw problem("\(columns.name(of: index)) has \(length) characters; the limit is \(Self.maximumCellLength)")
             }
         }
+        // PostgreSQL stores no NUL in text or jsonb: a cell with one (a CSV past the
+        // first bytes checked for them, or an .xlsx `_x0000_`) would fail the import.
+        if let index = row.cells.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw problem("\(columns.name(of: index)) has a NUL character")
+        }
         guard let rawPhone = columns.value(.phone, in: row.cells) else { throw problem("no phone number") }
         let phone: PhoneNumber
         do {

@@ -209,6 +209,42 @@ struct ContactImportTests {
         }
     }
 
+    @Test("a NUL in a cell (past the bytes a CSV is sniffed on, or an .xlsx _x0000_) refuses its row and the job completes; one in a header refuses the file")
+    func nulCharacters() async throws {
+        try await TestApp.run { app in
+            let tenant = try await app.seedTenant("nul")
+            let token = try await app.token(tenant, .agent)
+            // Over 4 KiB of good rows first: the up-front check for binary files reads only the start.
+            var rows = [["Name", "Phone", "City"]]
+            for index in 0..<300 { rows.append(["Person \(index)", "98\(String(format: "%08d", index))", "Pune"]) }
+            rows.append(["Bad Row", "9123456789", "Pu\u{0}ne"])
+            #expect(Self.csv(Array(rows.dropLast())).utf8.count > 4096)
+
+            // Before the fix the row reached PostgreSQL and the job stayed "running" for good.
+            let csvJob = try await Self.importFile(app, token: token, body: Self.csv(rows), contentType: "text/csv", name: "nul.csv")
+            #expect(csvJob["status"] as? String == "completed", "\(csvJob)")
+            #expect(csvJob["created"] as? Int == 300)
+            let failures = (csvJob["failures"] as? [[String: Any]]) ?? []
+            #expect(failures.map { $0["row"] as? Int } == [302], "\(failures)")
+            #expect((failures.first?["reason"] as? String)?.contains("NUL") == true, "\(failures)")
+
+            let xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            let workbook = try WorkbookBuilder.xlsx([["Name", "Phone", "City"], ["Asha", "9876500001", "Pu_x0000_ne"], ["Ravi", "9876500002", "Pune"]])
+            let xlsxJob = try await Self.importFile(app, token: token, bytes: workbook, contentType: xlsx, name: nil)
+            #expect(xlsxJob["status"] as? String == "completed", "\(xlsxJob)")
+            #expect(xlsxJob["created"] as? Int == 1)
+            #expect(((xlsxJob["failures"] as? [[String: Any]]) ?? []).map { $0["row"] as? Int } == [2], "\(xlsxJob)")
+
+            // In a header it would be a custom field's name: the file is refused.
+            let badHeader = try WorkbookBuilder.xlsx([["Name", "Phone", "Ci_x0000_ty"], ["Asha", "9876500003", "Pune"]])
+            let refused = try await app.client.execute(
+                uri: "/v1/contacts/imports", method: .post,
+                headers: [.authorization: "Bearer \(token)", .contentType: xlsx], body: ByteBuffer(bytes: badHeader))
+            let problem = try refused.expectProblem(.unprocessableContent)
+            #expect((problem["type"] as? String)?.hasSuffix("/unreadable-file") == true, "\(problem)")
+        }
+    }
+
     @Test("a job whose node stopped mid-way is resumed by another worker from its last committed batch, without repeating rows")
     func resumesAbandonedJob() async throws {
         try await TestApp.run { app in

@@ -245,6 +245,59 @@ struct ProblemTests {
         }
     }
 
+    @Test("text holding a NUL (U+0000) answers 422 naming it, or 404 for a tag's name, not a 500 from PostgreSQL")
+    func nulCharacters() async throws {
+        try await TestApp.run { app in
+            let tenant = try await app.seedTenant("acme")
+            let owner = try await app.token(tenant, .owner)
+            let contactID = try await ContactsAPI(app: app).createID(owner, ["name": "Ravi", "tags": ["vip"]])
+
+            // JSON bodies: strings and keys, nested ones too (`\u0000` is how JSON spells a NUL).
+            let bodies: [(HTTPRequest.Method, String, String, String)] = [
+                (.post, "/v1/contacts", #"{"name":"Ra\u0000vi"}"#, "/name"),
+                (.post, "/v1/contacts", #"{"name":"Ravi","customFields":{"city":["Del\u0000hi"]}}"#, "/customFields/city/0"),
+                // The case ops/fuzz found: a NUL in a custom field's name on PATCH.
+                (.patch, "/v1/contacts/\(contactID)", #"{"customFields":{"ci\u0000ty":"Delhi"}}"#, "/customFields/ci\u{0}ty"),
+                (.post, "/v1/tags", #"{"name":"v\u0000ip"}"#, "/name"),
+                (.post, "/v1/users", #"{"email":"new@acme.test","name":"N\u0000ew","role":"agent","password":"long-enough-password"}"#, "/name"),
+                (.patch, "/v1/settings", #"{"name":"Acme\u0000"}"#, "/name"),
+            ]
+            for (method, path, body, pointer) in bodies {
+                let problem = try await app.request(method, path, token: owner, json: body).expectProblem(.unprocessableContent)
+                let pointers = (problem["errors"] as? [[String: Any]])?.map { $0["pointer"] as? String }
+                #expect(pointers == [pointer], "\(method) \(path) \(body)")
+            }
+
+            // Query parameters.
+            for (path, pointer) in [
+                ("/v1/contacts?q=Ra%00vi", "/query/q"), ("/v1/contacts?tag=v%00ip", "/query/tag"),
+                ("/v1/contacts/export?source=web%00", "/query/source"), ("/v1/users?q=a%00", "/query/q"),
+                ("/v1/contacts/\(contactID)?deleted=%00", "/query/deleted"),
+            ] {
+                let problem = try await app.request(.get, path, token: owner).expectProblem(.unprocessableContent)
+                #expect((problem["errors"] as? [[String: Any]])?.map { $0["pointer"] as? String } == [pointer], "\(path)")
+            }
+            let upload = try await app.request(
+                .post, "/v1/contacts/imports?fileName=leads%00.csv", token: owner, json: "Name,Phone\nAsha,9876543210\n",
+                headers: [.contentType: "text/csv"])
+            try upload.expectProblem(.unprocessableContent)
+
+            // A tag's name in the path.
+            try await app.request(.delete, "/v1/tags/v%00ip", token: owner).expectProblem(.notFound)
+
+            // An escaped backslash followed by u0000 is text, not a NUL: stored as sent.
+            let literal = try await ContactsAPI(app: app).create(owner, ["name": #"Ravi \u0000"#])
+            #expect(literal["name"] as? String == #"Ravi \u0000"#)
+            // Nothing else was stored or changed.
+            let contacts = try await app.request(.get, "/v1/contacts", token: owner).jsonObject()["items"] as? [[String: Any]]
+            #expect(contacts?.count == 2)
+            let ravi = try await ContactsAPI(app: app).get(owner, contactID)
+            #expect(ContactsAPI.canonical(ravi["customFields"]) == ContactsAPI.canonical([String: Any]()))
+            let tags = try await app.request(.get, "/v1/tags", token: owner).jsonObject()["items"] as? [[String: Any]]
+            #expect(tags?.map { $0["name"] as? String } == ["vip"])
+        }
+    }
+
     @Test("a rejected create writes nothing")
     func rejectedCreateWritesNothing() async throws {
         try await TestApp.run { app in

@@ -37,6 +37,9 @@ PROBLEM_DEFAULTS = {
     "503": "Service unavailable (`unavailable`): the database cannot be reached; retry after `Retry-After` seconds (5).",
 }
 
+# For operations whose query parameters are otherwise never refused.
+D422_QUERY_NUL = "Validation failed (`validation-failed`): a query parameter holds a NUL character (U+0000)."
+
 def problem(code, description=None):
     headers = {"X-Request-Id": hdr("X-Request-Id"), "Cache-Control": hdr("Cache-Control")}
     if code == "401":
@@ -638,8 +641,9 @@ paths["/v1/contacts/{id}"] = {
         "getContact", "Get a contact", "Contacts", TENANT_SEC,
         {
             "200": ok("The contact.", ref("Contact")),
-            **problems(401, 403, 404, 500, 503, d401=D401_TENANT, d403=D403_CRM,
-                       d404=D404_CONTACT + " With `deleted=true` (owners and admins): no soft-deleted contact has that id."),
+            **problems(401, 403, 404, 422, 500, 503, d401=D401_TENANT, d403=D403_CRM,
+                       d404=D404_CONTACT + " With `deleted=true` (owners and admins): no soft-deleted contact has that id.",
+                       d422=D422_QUERY_NUL),
         },
         description="Owners, admins and agents. Owners and admins may read a soft-deleted contact with `deleted=true`.",
         parameters=[P_ID_CONTACT,
@@ -1085,8 +1089,9 @@ paths["/v1/webhooks/whatsapp/{webhookKey}"] = {
         {
             "200": ok("`hub.mode` is `subscribe` and `hub.verify_token` matches the tenant's verify token: the body is "
                       "`hub.challenge`, as plain text.", {"type": "string"}, media="text/plain"),
-            **problems(403, 500, 503,
-                       d403="Forbidden (`forbidden`): the mode or token does not match, or no such webhook."),
+            **problems(403, 422, 500, 503,
+                       d403="Forbidden (`forbidden`): the mode or token does not match, or no such webhook.",
+                       d422=D422_QUERY_NUL),
         },
         parameters=[
             P_WEBHOOK_KEY,
@@ -1744,7 +1749,8 @@ schemas = {
         "agentId": uuid, "customerId": uuid,
         "strategy": {"type": "string", "enum": ["ring-all", "round-robin"]},
     }, description="Exactly one field (customers may send `{}` for the tenant's default strategy)."),
-    "AgentList": obj({"items": {"type": "array", "items": {"oneOf": [ref("AvailableAgent"), ref("AgentState")]}}}, required=["items"]),
+    # anyOf, not oneOf: an AgentState has every AvailableAgent field, so it matches both.
+    "AgentList": obj({"items": {"type": "array", "items": {"anyOf": [ref("AvailableAgent"), ref("AgentState")]}}}, required=["items"]),
     "AvailableAgent": obj({"id": uuid, "name": {"type": "string"}, "initials": {"type": "string"}}, required=["id", "name", "initials"]),
     "AgentState": obj({
         "id": uuid, "name": {"type": "string"}, "initials": {"type": "string"}, "status": ref("PresenceStatus"),
@@ -2009,7 +2015,8 @@ doc = {
             "Errors are RFC 9457 problems (`application/problem+json`, schema `Problem`). Every response carries "
             "`X-Request-Id`. A path that exists under other methods answers 405 with an `Allow` header; an unknown path "
             "answers 404. Request bodies must be `application/json` (or `application/*+json`) and at most 1 MiB. "
-            "Unknown JSON properties are ignored. Optional response properties are omitted when they have no value, "
+            "Unknown JSON properties are ignored. Text may not hold a NUL character (U+0000): in a JSON body or a query "
+            "parameter it answers 422 naming the field. Optional response properties are omitted when they have no value, "
             "except `nextCursor`, which is always present and null on the last page. Ids are UUIDs (upper-case); "
             "times are ISO 8601."
         ),

@@ -4,16 +4,17 @@ import Hummingbird
 extension Request {
     /// Decodes a JSON body, answering 415 for another content type, 413 past the body
     /// limit, 400 for malformed JSON and 422 (with the field's pointer) for missing or
-    /// mistyped fields.
+    /// mistyped fields and for text holding a NUL (see `NulCharacters`).
     func decodeJSON<Body: Decodable>(as type: Body.Type, context: some RequestContext) async throws -> Body {
         guard Self.isJSON(headers[.contentType]) else { throw AppError.unsupportedMediaType() }
         if let length = headers[.contentLength].flatMap(Int.init), length > context.maxUploadSize {
             throw AppError.contentTooLarge(limit: context.maxUploadSize)
         }
         var request = self
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let data = Data(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+        if let pointer = NulCharacters.pointer(inJSON: data) { throw AppError.validation(pointer: pointer, NulCharacters.detail) }
         do {
-            return try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(Body.self, from: data)
         } catch let error as DecodingError {
             throw Self.problem(for: error)
         }

@@ -16,6 +16,7 @@ extension Request {
         guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
             throw AppError.badRequest("The body is not a JSON object.")
         }
+        if let pointer = NulCharacters.pointer(inJSON: data) { throw AppError.validation(pointer: pointer, NulCharacters.detail) }
         do {
             return (try JSONDecoder().decode(Body.self, from: data), object)
         } catch let error as DecodingError {

@@ -52,7 +52,10 @@ struct TagsController: Sendable {
     }
 
     func delete(_ request: Request, context: TenantRequestContext) async throws -> Response {
-        guard let name = context.parameters.get("name")?.removingPercentEncoding else { throw AppError.notFound() }
+        // No tag has a NUL in its name (and PostgreSQL could not compare one).
+        guard let name = context.parameters.get("name")?.removingPercentEncoding, !NulCharacters.contains(name) else {
+            throw AppError.notFound("No such tag.")
+        }
         do {
             try await contacts.deleteTag(name: name, by: context.contactActor, logger: context.logger)
         } catch ContactError.notFound {
