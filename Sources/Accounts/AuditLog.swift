@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Who made an administrative change.
@@ -44,7 +45,7 @@ public struct AuditLog: Sendable {
     public func record(
         _ tenantID: UUID, actor: AuditActor, action: String, targetType: String, targetID: String?,
         details: [String: String] = [:], requestID: String?,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -58,7 +59,7 @@ public struct AuditLog: Sendable {
 
     /// Newest first, before entry id `before`.
     public func list(
-        _ tenantID: UUID, before: Int64?, limit: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, before: Int64?, limit: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> [AuditEntry] {
         let rows = try await connection.query(
             """

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Login sessions (refresh-token families) and their rotated refresh tokens.
@@ -9,7 +10,7 @@ public struct SessionStore: Sendable {
     /// Opens a session for `userID` and stores its first refresh token.
     public func open(
         _ tenantID: UUID, userID: UUID, token: RefreshToken,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> UUID {
         let rows = try await connection.query(
             "INSERT INTO sessions (tenant_id, user_id) VALUES (\(tenantID), \(userID)) RETURNING id",
@@ -24,7 +25,7 @@ public struct SessionStore: Sendable {
 
     public func storeToken(
         _ tenantID: UUID, sessionID: UUID, token: RefreshToken,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         let expiresAt = Date().addingTimeInterval(RefreshToken.lifetime)
         try await connection.query(
@@ -38,7 +39,7 @@ public struct SessionStore: Sendable {
 
     /// The stored state of a presented refresh token, locked for rotation.
     public func lockToken(
-        _ tenantID: UUID, hash: Data, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, hash: Data, on connection: PooledConnection, logger: Logger
     ) async throws -> StoredRefreshToken? {
         let rows = try await connection.query(
             """
@@ -59,7 +60,7 @@ public struct SessionStore: Sendable {
         return nil
     }
 
-    public func markUsed(_ tenantID: UUID, tokenID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    public func markUsed(_ tenantID: UUID, tokenID: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "UPDATE refresh_tokens SET used_at = now() WHERE tenant_id = \(tenantID) AND id = \(tokenID)",
             logger: logger
@@ -69,7 +70,7 @@ public struct SessionStore: Sendable {
     /// Ends a session: its refresh tokens and access tokens stop working.
     public func revoke(
         _ tenantID: UUID, sessionID: UUID, reason: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -83,7 +84,7 @@ public struct SessionStore: Sendable {
     /// Ends every open session of a user (used when a user is disabled).
     public func revokeAll(
         _ tenantID: UUID, userID: UUID, reason: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -98,11 +99,11 @@ public struct SessionStore: Sendable {
     /// profile), the tenant's status and whether the session is still open.
     public func principalState(
         _ tenantID: UUID, userID: UUID, sessionID: UUID,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> PrincipalState? {
         let statement = LoadPrincipalState(tenantID: tenantID, userID: userID, sessionID: sessionID)
         var state: PrincipalState?
-        for try await row in try await connection.execute(statement, logger: logger) { state = row }
+        for row in try await connection.execute(statement, logger: logger) { state = row }
         return state
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Integration secrets, sealed with the master key before they reach the database.
@@ -13,7 +14,7 @@ public struct TenantSecretStore: Sendable {
     /// Stores (or replaces) a secret.
     public func write(
         _ tenantID: UUID, name: TenantSecretName, value: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         let sealed = Data(try box.seal(value, tenantID: tenantID, name: name.rawValue))
         let last4 = value.count > 8 ? String(value.suffix(4)) : ""
@@ -26,7 +27,7 @@ public struct TenantSecretStore: Sendable {
         )
     }
 
-    public func delete(_ tenantID: UUID, name: TenantSecretName, on connection: PostgresConnection, logger: Logger) async throws {
+    public func delete(_ tenantID: UUID, name: TenantSecretName, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "DELETE FROM tenant_secrets WHERE tenant_id = \(tenantID) AND name = \(name.rawValue)",
             logger: logger
@@ -34,7 +35,7 @@ public struct TenantSecretStore: Sendable {
     }
 
     /// What may be shown of each stored secret: that it exists and at most its last 4 characters.
-    public func summaries(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [TenantSecretName:
+    public func summaries(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> [TenantSecretName:
         SecretSummary]
     {
         let rows = try await connection.query(
@@ -50,7 +51,7 @@ public struct TenantSecretStore: Sendable {
     }
 
     /// The plaintext, for the adapters that call providers; never for API responses.
-    public func read(_ tenantID: UUID, name: TenantSecretName, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    public func read(_ tenantID: UUID, name: TenantSecretName, on connection: PooledConnection, logger: Logger) async throws -> String? {
         let rows = try await connection.query(
             "SELECT ciphertext FROM tenant_secrets WHERE tenant_id = \(tenantID) AND name = \(name.rawValue)",
             logger: logger

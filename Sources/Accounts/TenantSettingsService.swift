@@ -62,7 +62,7 @@ public struct TenantSettingsService: Sendable {
         }
     }
 
-    private func view(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> TenantSettingsView {
+    private func view(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> TenantSettingsView {
         guard let tenant = try await tenants.find(id: tenantID, on: connection, logger: logger) else {
             throw AccountsError.tenantNotFound
         }

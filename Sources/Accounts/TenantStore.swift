@@ -9,13 +9,13 @@ public struct TenantStore: Sendable {
 
     private static let columns = "id, slug, name, status, settings::text, created_at, updated_at"
 
-    public func find(id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Tenant? {
+    public func find(id: UUID, on connection: PooledConnection, logger: Logger) async throws -> Tenant? {
         let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id)", logger: logger)
         return try await Self.tenants(from: rows).first
     }
 
     /// Needs a cross-tenant transaction: the slug is all the caller knows.
-    public func find(slug: String, on connection: PostgresConnection, logger: Logger) async throws -> Tenant? {
+    public func find(slug: String, on connection: PooledConnection, logger: Logger) async throws -> Tenant? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM tenants WHERE slug = \(slug)", logger: logger
         )
@@ -23,7 +23,7 @@ public struct TenantStore: Sendable {
     }
 
     /// Every tenant, ordered by slug, after `afterSlug`. Needs a cross-tenant transaction.
-    public func list(afterSlug: String?, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [Tenant] {
+    public func list(afterSlug: String?, limit: Int, on connection: PooledConnection, logger: Logger) async throws -> [Tenant] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM tenants
@@ -36,7 +36,7 @@ public struct TenantStore: Sendable {
 
     public func insert(
         slug: String, name: String, settings: TenantSettings,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> Tenant {
         do {
             let rows = try await connection.query(
@@ -54,7 +54,7 @@ public struct TenantStore: Sendable {
     }
 
     /// Writes the tenant's name, status and settings.
-    public func update(_ tenant: Tenant, on connection: PostgresConnection, logger: Logger) async throws -> Tenant {
+    public func update(_ tenant: Tenant, on connection: PooledConnection, logger: Logger) async throws -> Tenant {
         let rows = try await connection.query(
             """
             UPDATE tenants SET name = \(tenant.name), status = \(tenant.status.rawValue),

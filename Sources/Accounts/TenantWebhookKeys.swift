@@ -33,7 +33,7 @@ public struct TenantWebhookKeys: Sendable {
 
     /// The tenant's key for `provider`.
     public static func key(
-        _ tenantID: UUID, provider: Provider, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, provider: Provider, on connection: PooledConnection, logger: Logger
     ) async throws -> String? {
         let rows = try await connection.query(
             "SELECT key FROM tenant_webhook_keys WHERE tenant_id = \(tenantID) AND provider = \(provider.rawValue)", logger: logger)

@@ -10,7 +10,7 @@ public struct UserStore: Sendable {
 
     private static let columns = "id, tenant_id, email, name, phone, role, status, created_at, updated_at"
 
-    public func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> User? {
+    public func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> User? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM users WHERE tenant_id = \(tenantID) AND id = \(id)",
             logger: logger
@@ -20,7 +20,7 @@ public struct UserStore: Sendable {
 
     /// The user and password hash for a login, matching the email case-insensitively.
     public func findCredentials(
-        _ tenantID: UUID, email: String, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, email: String, on connection: PooledConnection, logger: Logger
     ) async throws -> (user: User, passwordHash: String)? {
         let rows = try await connection.query(
             """
@@ -40,7 +40,7 @@ public struct UserStore: Sendable {
     /// One page of users with their creation sequence (the cursor), after sequence `after`.
     public func list(
         _ tenantID: UUID, filter: UserFilter, after: Int64?, limit: Int,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> [(user: User, sequence: Int64)] {
         let pattern = filter.search.map { "%" + Self.escapeLike($0.lowercased()) + "%" }
         let statement = ListUsersPage(
@@ -48,13 +48,13 @@ public struct UserStore: Sendable {
             pattern: pattern, after: after ?? 0, limit: limit
         )
         var page: [(user: User, sequence: Int64)] = []
-        for try await entry in try await connection.execute(statement, logger: logger) { page.append(entry) }
+        page.append(contentsOf: try await connection.execute(statement, logger: logger))
         return page
     }
 
     public func insert(
         _ tenantID: UUID, _ user: NewUser, passwordHash: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> User {
         do {
             let rows = try await connection.query(
@@ -76,7 +76,7 @@ public struct UserStore: Sendable {
     /// Writes `user`'s editable fields (and a new password hash when given).
     public func update(
         _ tenantID: UUID, _ user: User, passwordHash: String? = nil,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> User {
         do {
             let rows = try await connection.query(
@@ -98,7 +98,7 @@ public struct UserStore: Sendable {
 
     /// Locks and returns the ids of the tenant's active owners, so that concurrent
     /// demotions cannot together remove the last one.
-    public func lockActiveOwners(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
+    public func lockActiveOwners(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> [UUID] {
         let rows = try await connection.query(
             """
             SELECT id FROM users WHERE tenant_id = \(tenantID) AND role = 'owner' AND status = 'active'

@@ -1,6 +1,7 @@
 import Contacts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Files a finished call under its contact: a `call` entry on the contact's timeline
@@ -19,7 +20,7 @@ struct CallContactLog: Sendable {
     }
 
     /// Records `call`, which has just reached a final state.
-    func record(_ call: Call, on connection: PostgresConnection, logger: Logger) async throws {
+    func record(_ call: Call, on connection: PooledConnection, logger: Logger) async throws {
         guard let contact = call.contact, call.status.isFinal else { return }
         let inbound = call.caller.type == .customer
         let agent = inbound ? call.callee : call.caller

@@ -2,6 +2,7 @@ import Accounts
 import Contacts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -65,7 +66,7 @@ struct CallEvents: Sendable {
     /// Emits `type` to `users` (the participants) and the call's new state to the
     /// live board. `call` is the call after the change.
     func emit(
-        _ type: String, _ call: Call, to users: [UUID], payload: some Encodable, on connection: PostgresConnection, logger: Logger
+        _ type: String, _ call: Call, to users: [UUID], payload: some Encodable, on connection: PooledConnection, logger: Logger
     ) async throws {
         if ["call.declined", "call.cancelled", "call.ended", "call.missed"].contains(type) {
             try await contactLog.record(call, on: connection, logger: logger)

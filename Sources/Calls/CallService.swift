@@ -112,7 +112,7 @@ public struct CallService: Sendable {
     /// missed call stays on record).
     private func record(
         callID: UUID, room: String, target: CallTarget, actor: CallActor, settings: CallSettings, tenantSettings: TenantSettings,
-        idempotencyKey: String?, fingerprint: String, on connection: PostgresConnection, logger: Logger
+        idempotencyKey: String?, fingerprint: String, on connection: PooledConnection, logger: Logger
     ) async throws -> Result<Call, CallError> {
         try await store.lockRouting(actor.tenantID, on: connection, logger: logger)
         let now = Date()
@@ -164,7 +164,7 @@ public struct CallService: Sendable {
         return .success(try await transitions.reload(call, on: connection, logger: logger))
     }
 
-    private func validateCallee(_ target: CallTarget, actor: CallActor, on connection: PostgresConnection, logger: Logger) async throws {
+    private func validateCallee(_ target: CallTarget, actor: CallActor, on connection: PooledConnection, logger: Logger) async throws {
         let users = UserStore()
         switch target {
         case .agent(let id):
@@ -214,7 +214,7 @@ public struct CallService: Sendable {
     /// A transition that may end the call: its room is deleted afterwards.
     private func finishing(
         _ callID: UUID, by actor: CallActor, logger: Logger,
-        _ body: (Call, TenantCallConfig, PostgresConnection) async throws -> Call
+        _ body: (Call, TenantCallConfig, PooledConnection) async throws -> Call
     ) async throws -> Call {
         let (call, config) = try await transition(callID, by: actor, logger: logger, body)
         if call.status.isFinal, let livekit = config.livekit {
@@ -225,7 +225,7 @@ public struct CallService: Sendable {
 
     private func transition(
         _ callID: UUID, by actor: CallActor, logger: Logger,
-        _ body: (Call, TenantCallConfig, PostgresConnection) async throws -> Call
+        _ body: (Call, TenantCallConfig, PooledConnection) async throws -> Call
     ) async throws -> (Call, TenantCallConfig) {
         try await database.withTenant(actor.tenantID, logger: logger) { connection in
             guard let call = try await store.find(actor.tenantID, id: callID, lock: true, on: connection, logger: logger),
@@ -292,7 +292,7 @@ public struct CallService: Sendable {
 
     // MARK: LiveKit
 
-    private func tenantConfig(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> TenantCallConfig {
+    private func tenantConfig(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> TenantCallConfig {
         guard let tenant = try await TenantStore().find(id: tenantID, on: connection, logger: logger) else { throw CallError.notFound }
         let settings = tenant.settings
         var livekit = globalLiveKit

@@ -2,6 +2,7 @@ import Accounts
 import Contacts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -12,7 +13,7 @@ struct CallStore: Sendable {
     let nodeTimeoutSeconds: Double
 
     func insert(
-        _ call: Call, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger
+        _ call: Call, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -26,7 +27,7 @@ struct CallStore: Sendable {
         )
     }
 
-    func offer(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], on connection: PostgresConnection, logger: Logger) async throws {
+    func offer(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], on connection: PooledConnection, logger: Logger) async throws {
         guard !userIDs.isEmpty else { return }
         try await connection.query(
             """
@@ -42,7 +43,7 @@ struct CallStore: Sendable {
     @discardableResult
     func settleRingingOffers(
         _ callID: UUID, tenantID: UUID, user userID: UUID? = nil, except: UUID? = nil, to state: CallOffer.State,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> [UUID] {
         let rows = try await connection.query(
             """
@@ -59,7 +60,7 @@ struct CallStore: Sendable {
         return users
     }
 
-    func update(_ call: Call, on connection: PostgresConnection, logger: Logger) async throws {
+    func update(_ call: Call, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE calls SET status = \(call.status.rawValue), callee_id = \(call.callee?.id), callee_type = \(call.callee?.type.rawValue),
@@ -72,7 +73,7 @@ struct CallStore: Sendable {
     }
 
     /// The call (locked for update when `lock`), with names and offers.
-    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Call? {
+    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PooledConnection, logger: Logger) async throws -> Call? {
         if lock {
             let locked = try await connection.query(
                 "SELECT 1 FROM calls WHERE id = \(id) AND tenant_id = \(tenantID) FOR UPDATE", logger: logger
@@ -85,7 +86,7 @@ struct CallStore: Sendable {
     }
 
     /// Calls by id, in the order given, with names and offers.
-    func list(_ tenantID: UUID, ids: [UUID], on connection: PostgresConnection, logger: Logger) async throws -> [Call] {
+    func list(_ tenantID: UUID, ids: [UUID], on connection: PooledConnection, logger: Logger) async throws -> [Call] {
         guard !ids.isEmpty else { return [] }
         let rows = try await connection.query(
             """
@@ -133,7 +134,7 @@ struct CallStore: Sendable {
 
     /// The call this caller made with `key`, and the hash of the request that made it.
     func find(
-        _ tenantID: UUID, caller: UUID, idempotencyKey key: String, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, caller: UUID, idempotencyKey key: String, on connection: PooledConnection, logger: Logger
     ) async throws -> (id: UUID, requestHash: String?)? {
         let rows = try await connection.query(
             "SELECT id, request_hash FROM calls WHERE tenant_id = \(tenantID) AND caller_id = \(caller) AND idempotency_key = \(key)",
@@ -145,7 +146,7 @@ struct CallStore: Sendable {
 
     /// Every active staff member (or only `userID`) with what routing needs to know.
     func candidates(
-        _ tenantID: UUID, only userID: UUID? = nil, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, only userID: UUID? = nil, on connection: PooledConnection, logger: Logger
     ) async throws -> [AgentCandidate] {
         let rows = try await connection.query(
             """
@@ -185,13 +186,13 @@ struct CallStore: Sendable {
 
     /// Serialises routing decisions within one tenant (round robin must not hand two
     /// calls to the same free agent).
-    func lockRouting(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func lockRouting(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext('calls:' || \(tenantID.uuidString)))", logger: logger)
     }
 
     /// One page of calls, newest first, filtered.
     func page(
-        _ tenantID: UUID, filter: CallFilter, after cursor: (Date, UUID)?, limit: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, filter: CallFilter, after cursor: (Date, UUID)?, limit: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> [Call] {
         let rows = try await connection.query(
             """
@@ -217,7 +218,7 @@ struct CallStore: Sendable {
     }
 
     /// Ringing calls past their deadline, across tenants, locked for this sweeper.
-    func dueRinging(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [(tenantID: UUID, id: UUID)] {
+    func dueRinging(limit: Int, on connection: PooledConnection, logger: Logger) async throws -> [(tenantID: UUID, id: UUID)] {
         let rows = try await connection.query(
             """
             SELECT tenant_id, id FROM calls

@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -18,7 +19,7 @@ struct CallTransitions: Sendable {
     let presence: PresenceStore
     let events = CallEvents()
 
-    func accept(_ call: Call, by user: CallParty, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func accept(_ call: Call, by user: CallParty, on connection: PooledConnection, logger: Logger) async throws -> Call {
         guard call.status == .ringing, call.offers.contains(where: { $0.userId == user.id && $0.state == .ringing }) else {
             throw CallError.conflict(
                 call.status == .accepted ? "The call was answered by someone else." : "The call is not ringing for you."
@@ -51,7 +52,7 @@ struct CallTransitions: Sendable {
     /// A callee turns the call down. Round robin moves to the next agent; ring-all
     /// ends only when everyone rung has declined.
     func decline(
-        _ call: Call, by userID: UUID, settings: CallSettings, on connection: PostgresConnection, logger: Logger
+        _ call: Call, by userID: UUID, settings: CallSettings, on connection: PooledConnection, logger: Logger
     ) async throws -> Call {
         guard call.status == .ringing, call.offers.contains(where: { $0.userId == userID && $0.state == .ringing }) else {
             throw CallError.conflict("The call is not ringing for you.")
@@ -78,7 +79,7 @@ struct CallTransitions: Sendable {
         }
     }
 
-    func cancel(_ call: Call, by userID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func cancel(_ call: Call, by userID: UUID, on connection: PooledConnection, logger: Logger) async throws -> Call {
         guard call.caller.id == userID else { throw CallError.forbidden("Only the caller can cancel a call.") }
         guard call.status == .ringing else {
             throw CallError.conflict("Only a ringing call can be cancelled; this one is \(call.status.rawValue).")
@@ -99,7 +100,7 @@ struct CallTransitions: Sendable {
     }
 
     func end(
-        _ call: Call, by userID: UUID, settings: CallSettings, on connection: PostgresConnection, logger: Logger
+        _ call: Call, by userID: UUID, settings: CallSettings, on connection: PooledConnection, logger: Logger
     ) async throws -> Call {
         // Everyone the call rang answers alike while it rings (409: decline or cancel
         // instead); once someone else took it, the others are not in it (404).
@@ -131,7 +132,7 @@ struct CallTransitions: Sendable {
     }
 
     /// The ring deadline passed: round robin tries the next agent, others are missed.
-    func timeOut(_ call: Call, settings: CallSettings, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func timeOut(_ call: Call, settings: CallSettings, on connection: PooledConnection, logger: Logger) async throws -> Call {
         guard call.status == .ringing else { return call }
         if call.strategy == .roundRobin {
             try await store.settleRingingOffers(call.id, tenantID: call.tenantID, to: .timedOut, on: connection, logger: logger)
@@ -143,7 +144,7 @@ struct CallTransitions: Sendable {
 
     /// Round robin: rings the least recently offered free agent not yet tried on this
     /// call, or misses the call when none is left.
-    func offerNext(_ call: Call, settings: CallSettings, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func offerNext(_ call: Call, settings: CallSettings, on connection: PooledConnection, logger: Logger) async throws -> Call {
         try await store.lockRouting(call.tenantID, on: connection, logger: logger)
         let tried = Set(call.offers.map(\.userId))
         let candidates = try await store.candidates(call.tenantID, on: connection, logger: logger)
@@ -163,7 +164,7 @@ struct CallTransitions: Sendable {
         return try await reload(call, on: connection, logger: logger)
     }
 
-    func miss(_ call: Call, reason: String, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func miss(_ call: Call, reason: String, on connection: PooledConnection, logger: Logger) async throws -> Call {
         var call = call
         call.status = .missed
         call.endReason = reason == "no-agents" ? "no-agents" : "missed"
@@ -178,7 +179,7 @@ struct CallTransitions: Sendable {
         return try await reload(call, on: connection, logger: logger)
     }
 
-    func reload(_ call: Call, on connection: PostgresConnection, logger: Logger) async throws -> Call {
+    func reload(_ call: Call, on connection: PooledConnection, logger: Logger) async throws -> Call {
         guard let fresh = try await store.find(call.tenantID, id: call.id, on: connection, logger: logger) else { throw CallError.notFound }
         return fresh
     }

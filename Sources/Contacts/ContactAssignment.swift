@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -10,7 +11,7 @@ struct ContactAssignment: Sendable {
 
     /// Owners for `count` new contacts, in turn from where the last assignment
     /// stopped; empty when the tenant has no active agent.
-    func nextOwners(_ tenantID: UUID, count: Int, on connection: PostgresConnection, logger: Logger) async throws -> [UUID] {
+    func nextOwners(_ tenantID: UUID, count: Int, on connection: PooledConnection, logger: Logger) async throws -> [UUID] {
         guard count > 0 else { return [] }
         var agents: [UUID] = []
         for try await id in try await connection.query(
@@ -50,7 +51,7 @@ struct ContactAssignment: Sendable {
     /// Tells each new owner which contacts are now theirs (one event per owner).
     func announce(
         _ tenantID: UUID, contacts: [(id: UUID, name: String, phone: String?, owner: UUID)], by actor: UUID?, importID: UUID? = nil,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         let byOwner = Dictionary(grouping: contacts, by: \.owner)
         for (owner, owned) in byOwner.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// One change applied to many contacts at once (`POST /v1/contacts/bulk`).
@@ -83,7 +84,7 @@ extension ContactService {
 
     /// `UPDATE contacts SET <assignment>, updated_at = now()` for `ids`.
     private func set(
-        _ assignment: PostgresQuery, ids: [UUID], actor: ContactActor, on connection: PostgresConnection, logger: Logger
+        _ assignment: PostgresQuery, ids: [UUID], actor: ContactActor, on connection: PooledConnection, logger: Logger
     ) async throws {
         var query = assignment
         let first = query.binds.count + 1

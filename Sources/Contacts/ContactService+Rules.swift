@@ -6,14 +6,14 @@ import Persistence
 import PostgresNIO
 
 extension ContactService {
-    func settings(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> TenantSettings {
+    func settings(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> TenantSettings {
         try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
     }
 
     /// The contact if `actor` may see it: agents only their own when the tenant says so.
     func visible(
         _ id: UUID, deleted: Bool = false, lock: Bool = false, by actor: ContactActor, settings: TenantSettings? = nil,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> Contact {
         var resolved = settings
         if resolved == nil { resolved = try await self.settings(actor.tenantID, on: connection, logger: logger) }
@@ -34,7 +34,7 @@ extension ContactService {
     /// An owner must be an active staff member of the tenant; a linked customer, a
     /// customer user of the tenant.
     func validateReferences(
-        _ tenantID: UUID, owner: UUID?, customer: UUID?, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, owner: UUID?, customer: UUID?, on connection: PooledConnection, logger: Logger
     ) async throws {
         if let owner {
             let rows = try await connection.query(
@@ -58,7 +58,7 @@ extension ContactService {
     /// Runs `body` (which writes `contact`), first refusing a phone another live
     /// contact has, and turning a clash a concurrent write caused into `duplicatePhone`.
     func uniquePhone(
-        _ contact: (tenantID: UUID, id: UUID?, phone: String?), on connection: PostgresConnection, logger: Logger,
+        _ contact: (tenantID: UUID, id: UUID?, phone: String?), on connection: PooledConnection, logger: Logger,
         _ body: () async throws -> Contact
     ) async throws -> Contact {
         if let phone = contact.phone, let existing = try await store.find(contact.tenantID, phone: phone, on: connection, logger: logger),
@@ -75,7 +75,7 @@ extension ContactService {
 
     /// Timeline entries for stage and owner changes, and `contact.assigned` to a new owner.
     func recordChanges(
-        from before: Contact, to after: Contact, by actor: UUID?, on connection: PostgresConnection, logger: Logger
+        from before: Contact, to after: Contact, by actor: UUID?, on connection: PooledConnection, logger: Logger
     ) async throws {
         if before.stage != after.stage {
             try await timeline.record(

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// SQL for contacts. Every statement names the tenant; callers run them inside
@@ -11,7 +12,7 @@ struct ContactStore: Sendable {
         """
 
     func insert(
-        _ draft: ContactDraft, id: UUID, tenantID: UUID, createdBy: UUID?, on connection: PostgresConnection, logger: Logger
+        _ draft: ContactDraft, id: UUID, tenantID: UUID, createdBy: UUID?, on connection: PooledConnection, logger: Logger
     ) async throws -> Contact {
         let rows = try await connection.query(
             """
@@ -32,7 +33,7 @@ struct ContactStore: Sendable {
 
     /// The contact, live or (with `deleted`) soft-deleted, locked when `lock`.
     func find(
-        _ tenantID: UUID, id: UUID, deleted: Bool = false, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, deleted: Bool = false, lock: Bool = false, on connection: PooledConnection, logger: Logger
     ) async throws -> Contact? {
         let rows = try await connection.query(
             """
@@ -46,7 +47,7 @@ struct ContactStore: Sendable {
     }
 
     /// The live contact with `phone`, if any.
-    func find(_ tenantID: UUID, phone: String, on connection: PostgresConnection, logger: Logger) async throws -> Contact? {
+    func find(_ tenantID: UUID, phone: String, on connection: PooledConnection, logger: Logger) async throws -> Contact? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.phone = \(phone) AND c.deleted_at IS NULL",
             logger: logger
@@ -55,7 +56,7 @@ struct ContactStore: Sendable {
     }
 
     /// Writes every field of `contact` and stamps `updated_at`.
-    func update(_ contact: Contact, on connection: PostgresConnection, logger: Logger) async throws -> Contact {
+    func update(_ contact: Contact, on connection: PooledConnection, logger: Logger) async throws -> Contact {
         let rows = try await connection.query(
             """
             UPDATE contacts c SET name = \(contact.name), phone = \(contact.phone), email = \(contact.email), source = \(contact.source),
@@ -73,7 +74,7 @@ struct ContactStore: Sendable {
 
     /// `base`'s custom fields with `patch`'s top-level keys merged in (a null removes
     /// a key; nulls nested inside values are kept).
-    func mergeCustomFields(_ base: String, _ patch: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
+    func mergeCustomFields(_ base: String, _ patch: String, on connection: PooledConnection, logger: Logger) async throws -> String {
         let rows = try await connection.query(
             """
             SELECT ((\(base)::jsonb || \(patch)::jsonb)

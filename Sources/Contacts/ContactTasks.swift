@@ -41,7 +41,7 @@ public struct ContactTasks: Sendable {
     /// Leaves a callback task for a missed call in the caller's transaction, and
     /// tells its assignee (or, unassigned, every agent) with `task.created`.
     public func createCallback(
-        _ tenantID: UUID, contact: CustomerContact, callID: UUID, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, contact: CustomerContact, callID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws {
         let id = UUID()
         let title = "Call back \(contact.name) (missed call)"

@@ -2,6 +2,7 @@ import Accounts
 import ContactFiles
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The CRM contact behind a portal customer: what a call with them is filed under.
@@ -33,7 +34,7 @@ public struct CustomerContacts: Sendable {
     /// phone (which is then linked), else a new one from their account (auto-assigned
     /// when the tenant says so). Runs in the caller's tenant transaction.
     public func resolve(
-        _ tenantID: UUID, customer userID: UUID, settings: TenantSettings, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, customer userID: UUID, settings: TenantSettings, on connection: PooledConnection, logger: Logger
     ) async throws -> CustomerContact? {
         let linked = try await connection.query(
             """

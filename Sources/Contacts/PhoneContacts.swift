@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Finds, or makes, the contact behind a phone number: how a WhatsApp sender (or any
@@ -18,7 +19,7 @@ public struct PhoneContacts: Sendable {
     /// in the caller's tenant transaction; `created` says which happened.
     public func findOrCreate(
         _ tenantID: UUID, phone: String, name: String?, source: String, settings: TenantSettings,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> (contact: CustomerContact, created: Bool) {
         if let existing = try await store.find(tenantID, phone: phone, on: connection, logger: logger) {
             return (CustomerContacts.summary(existing), false)
@@ -39,7 +40,7 @@ public struct PhoneContacts: Sendable {
     }
 
     /// The live contact `id`, when the tenant has it.
-    public func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> CustomerContact? {
+    public func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> CustomerContact? {
         try await store.find(tenantID, id: id, on: connection, logger: logger).map(CustomerContacts.summary)
     }
 }

@@ -1,17 +1,18 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The tenant's tag catalogue.
 struct TagStore: Sendable {
     /// Adds any of `names` the catalogue lacks.
-    func ensure(_ tenantID: UUID, _ names: [String], on connection: PostgresConnection, logger: Logger) async throws {
+    func ensure(_ tenantID: UUID, _ names: [String], on connection: PooledConnection, logger: Logger) async throws {
         guard !names.isEmpty else { return }
         try await connection.query(
             "INSERT INTO tags (tenant_id, name) SELECT \(tenantID), unnest(\(names)::text[]) ON CONFLICT DO NOTHING", logger: logger)
     }
 
-    func list(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Tag] {
+    func list(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> [Tag] {
         let rows = try await connection.query(
             """
             SELECT t.name, t.color, t.created_at,
@@ -28,7 +29,7 @@ struct TagStore: Sendable {
     }
 
     /// Creates the tag or, when it exists, sets its colour; returns whether it was new.
-    func upsert(_ tenantID: UUID, name: String, color: String?, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func upsert(_ tenantID: UUID, name: String, color: String?, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(
             """
             INSERT INTO tags AS t (tenant_id, name, color) VALUES (\(tenantID), \(name), \(color))
@@ -42,7 +43,7 @@ struct TagStore: Sendable {
     }
 
     /// Removes the tag from the catalogue and from every contact; false if there was no such tag.
-    func delete(_ tenantID: UUID, name: String, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func delete(_ tenantID: UUID, name: String, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         let rows = try await connection.query(
             "DELETE FROM tags WHERE tenant_id = \(tenantID) AND name = \(name) RETURNING 1", logger: logger)
         var found = false

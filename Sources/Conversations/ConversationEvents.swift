@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -24,7 +25,7 @@ struct ConversationEvents: Sendable {
     }
 
     /// `chat.message`: a new message, to the staff audience and the portal customer.
-    func message(_ message: ChatMessage, in conversation: Conversation, on connection: PostgresConnection, logger: Logger) async throws {
+    func message(_ message: ChatMessage, in conversation: Conversation, on connection: PooledConnection, logger: Logger) async throws {
         try await toBothSides(type: "chat.message", conversation, on: connection, logger: logger) { forCustomer in
             MessageEvent(
                 conversationId: conversation.id, channel: conversation.channel.rawValue,
@@ -44,7 +45,7 @@ struct ConversationEvents: Sendable {
     }
 
     /// `chat.message.status`: a message moved on (sent, delivered, read, failed).
-    func status(_ message: ChatMessage, in conversation: Conversation, at: Date, on connection: PostgresConnection, logger: Logger)
+    func status(_ message: ChatMessage, in conversation: Conversation, at: Date, on connection: PooledConnection, logger: Logger)
         async throws
     {
         let payload = StatusEvent(
@@ -65,7 +66,7 @@ struct ConversationEvents: Sendable {
 
     /// `chat.read`: `reader` has read up to `messageID` (read receipts for the other side).
     func read(
-        _ conversation: Conversation, by reader: ConversationActor, upTo messageID: UUID, on connection: PostgresConnection,
+        _ conversation: Conversation, by reader: ConversationActor, upTo messageID: UUID, on connection: PooledConnection,
         logger: Logger
     ) async throws {
         let payload = ReadEvent(
@@ -82,7 +83,7 @@ struct ConversationEvents: Sendable {
     /// `conversation.assigned`: to the new assignee (or all staff when unassigned) and
     /// the previous one (all staff when it was unassigned).
     func assigned(
-        _ conversation: Conversation, previous: UUID?, by actor: UUID?, on connection: PostgresConnection, logger: Logger
+        _ conversation: Conversation, previous: UUID?, by actor: UUID?, on connection: PooledConnection, logger: Logger
     ) async throws {
         var audience = Self.staffAudience(conversation)
         if let previous {
@@ -103,7 +104,7 @@ struct ConversationEvents: Sendable {
     }
 
     /// `conversation.resolved` or `conversation.reopened`.
-    func statusChanged(_ conversation: Conversation, by actor: UUID?, on connection: PostgresConnection, logger: Logger) async throws {
+    func statusChanged(_ conversation: Conversation, by actor: UUID?, on connection: PooledConnection, logger: Logger) async throws {
         let type = conversation.status == .resolved ? "conversation.resolved" : "conversation.reopened"
         try await toBothSides(type: type, conversation, on: connection, logger: logger) { forCustomer in
             StatusChangedEvent(conversation: ConversationView(conversation, forCustomer: forCustomer), by: actor)
@@ -111,7 +112,7 @@ struct ConversationEvents: Sendable {
     }
 
     private func toBothSides(
-        type: String, _ conversation: Conversation, on connection: PostgresConnection, logger: Logger,
+        type: String, _ conversation: Conversation, on connection: PooledConnection, logger: Logger,
         payload: (_ forCustomer: Bool) -> some Encodable
     ) async throws {
         try await outbox.emit(

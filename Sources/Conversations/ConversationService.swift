@@ -141,7 +141,7 @@ public struct ConversationService: Sendable {
     }
 
     private func post(
-        _ content: Content, to id: UUID, by actor: ConversationActor, idempotencyKey: String?, on connection: PostgresConnection,
+        _ content: Content, to id: UUID, by actor: ConversationActor, idempotencyKey: String?, on connection: PooledConnection,
         logger: Logger
     ) async throws -> (conversation: Conversation, message: ChatMessage, replayed: Bool) {
         var conversation = try await visible(id, by: actor, lock: true, on: connection, logger: logger)
@@ -191,7 +191,7 @@ public struct ConversationService: Sendable {
     /// What every new message does to its conversation: the inbox position and
     /// preview (reopening it), the contact's timeline, and `chat.message`.
     func file(
-        _ message: ChatMessage, in conversation: inout Conversation, reopen: Bool, on connection: PostgresConnection, logger: Logger
+        _ message: ChatMessage, in conversation: inout Conversation, reopen: Bool, on connection: PooledConnection, logger: Logger
     ) async throws {
         let inbound = message.direction == .inbound && conversation.channel == .whatsapp
         try await store.touch(
@@ -285,19 +285,19 @@ public struct ConversationService: Sendable {
 
     // MARK: rules
 
-    func settings(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> TenantSettings {
+    func settings(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> TenantSettings {
         try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
     }
 
     /// Agents limited to their own contacts see their own and unassigned conversations.
-    func seesOnlyOwn(_ actor: ConversationActor, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func seesOnlyOwn(_ actor: ConversationActor, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         guard actor.role == .agent else { return false }
         return try await settings(actor.tenantID, on: connection, logger: logger).contacts.agentsSeeOnlyOwn
     }
 
     /// The conversation if `actor` may see it; otherwise `notFound` (no hint it exists).
     func visible(
-        _ id: UUID, by actor: ConversationActor, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+        _ id: UUID, by actor: ConversationActor, lock: Bool = false, on connection: PooledConnection, logger: Logger
     ) async throws -> Conversation {
         guard let conversation = try await store.find(actor.tenantID, id: id, reader: actor, lock: lock, on: connection, logger: logger)
         else { throw ConversationError.notFound }

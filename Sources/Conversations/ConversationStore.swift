@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// SQL for conversations and read marks. Every statement names the tenant; callers
@@ -28,7 +29,7 @@ struct ConversationStore: Sendable {
     /// The conversation as `reader` sees it (their unread count; 0 without a
     /// reader), locked when `lock`.
     func find(
-        _ tenantID: UUID, id: UUID, reader: ConversationActor?, lock: Bool = false, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, reader: ConversationActor?, lock: Bool = false, on connection: PooledConnection, logger: Logger
     ) async throws -> Conversation? {
         var query = Self.select(reader: reader?.userID, unreadDirection: reader.map(Self.unreadDirection) ?? .inbound)
         query.sql += " WHERE c.tenant_id = $\(query.binds.count + 1) AND c.id = $\(query.binds.count + 2)"
@@ -42,7 +43,7 @@ struct ConversationStore: Sendable {
     /// agents who see only their own (and the unassigned); customers see only theirs.
     func page(
         _ tenantID: UUID, filter: ConversationFilter, reader: ConversationActor, onlyOwnAndUnassigned: Bool,
-        after cursor: ConversationCursor?, limit: Int, on connection: PostgresConnection, logger: Logger
+        after cursor: ConversationCursor?, limit: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> [Conversation] {
         let direction = Self.unreadDirection(reader)
         var query = Self.select(reader: reader.userID, unreadDirection: direction)
@@ -78,7 +79,7 @@ struct ConversationStore: Sendable {
     }
 
     /// The id of the customer's portal conversation, if they have one.
-    func portalConversation(_ tenantID: UUID, customer: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+    func portalConversation(_ tenantID: UUID, customer: UUID, on connection: PooledConnection, logger: Logger) async throws -> UUID? {
         try await firstID(
             connection.query(
                 "SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND customer_user_id = \(customer) AND channel = 'portal'",
@@ -86,7 +87,7 @@ struct ConversationStore: Sendable {
     }
 
     /// The id of the contact's WhatsApp conversation, if it has one.
-    func whatsappConversation(_ tenantID: UUID, contact: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+    func whatsappConversation(_ tenantID: UUID, contact: UUID, on connection: PooledConnection, logger: Logger) async throws -> UUID? {
         try await firstID(
             connection.query(
                 "SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND contact_id = \(contact) AND channel = 'whatsapp'",
@@ -97,7 +98,7 @@ struct ConversationStore: Sendable {
     /// one; answers the id that exists afterwards and whether it is new.
     func insert(
         _ tenantID: UUID, channel: Conversation.Channel, contact: UUID?, customer: UUID?, assignee: UUID?,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> (id: UUID, created: Bool) {
         let id = UUID()
         let inserted = try await firstID(
@@ -123,7 +124,7 @@ struct ConversationStore: Sendable {
     /// message's time is the sender's, which may be before the conversation was made.)
     func touch(
         _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -143,14 +144,14 @@ struct ConversationStore: Sendable {
         )
     }
 
-    func setAssignee(_ tenantID: UUID, id: UUID, assignee: UUID?, on connection: PostgresConnection, logger: Logger) async throws {
+    func setAssignee(_ tenantID: UUID, id: UUID, assignee: UUID?, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "UPDATE conversations SET assignee_id = \(assignee), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)",
             logger: logger
         )
     }
 
-    func setStatus(_ tenantID: UUID, id: UUID, status: Conversation.Status, on connection: PostgresConnection, logger: Logger) async throws {
+    func setStatus(_ tenantID: UUID, id: UUID, status: Conversation.Status, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE conversations SET status = \(status.rawValue), updated_at = now(),
@@ -163,7 +164,7 @@ struct ConversationStore: Sendable {
 
     /// WhatsApp refused a free-form message with 131047: the window is closed until
     /// the customer writes again.
-    func closeWindow(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func closeWindow(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "UPDATE conversations SET window_closed_at = now(), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)",
             logger: logger
@@ -173,7 +174,7 @@ struct ConversationStore: Sendable {
     /// Marks everything up to the newest message read by `user`; answers that
     /// message's id and seq, or nil when the conversation has no messages.
     func markRead(
-        _ tenantID: UUID, conversation: UUID, user: UUID, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, conversation: UUID, user: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> (messageID: UUID, seq: Int64)? {
         let rows = try await connection.query(
             """

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// SQL for messages: writing them, paging a conversation, the forward-only status
@@ -29,7 +30,7 @@ struct MessageStore: Sendable {
 
     /// Inserts the message; nil when its provider id is already stored (a WhatsApp
     /// message delivered again).
-    func insert(_ draft: Draft, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+    func insert(_ draft: Draft, tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> ChatMessage? {
         let template: String? = try draft.template.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
         let rows = try await connection.query(
             """
@@ -47,7 +48,7 @@ struct MessageStore: Sendable {
         return try await Self.messages(from: rows).first
     }
 
-    func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+    func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> ChatMessage? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM messages m WHERE m.tenant_id = \(tenantID) AND m.id = \(id)", logger: logger)
         return try await Self.messages(from: rows).first
@@ -56,7 +57,7 @@ struct MessageStore: Sendable {
     /// The message an earlier request with this idempotency key created, with that
     /// request's fingerprint.
     func find(
-        _ tenantID: UUID, author: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, author: UUID, idempotencyKey: String, on connection: PooledConnection, logger: Logger
     ) async throws -> (message: ChatMessage, requestHash: String?)? {
         let rows = try await connection.query(
             """
@@ -77,7 +78,7 @@ struct MessageStore: Sendable {
 
     /// A page of the conversation, newest first, before the message with `beforeSeq`.
     func page(
-        _ tenantID: UUID, conversation: UUID, before cursor: Int64?, limit: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, conversation: UUID, before cursor: Int64?, limit: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> [(message: ChatMessage, seq: Int64)] {
         let rows = try await connection.query(
             """
@@ -97,7 +98,7 @@ struct MessageStore: Sendable {
     }
 
     /// The outbound message with WhatsApp id `wamid`, locked for a status change.
-    func findOutbound(_ tenantID: UUID, wamid: String, on connection: PostgresConnection, logger: Logger) async throws -> ChatMessage? {
+    func findOutbound(_ tenantID: UUID, wamid: String, on connection: PooledConnection, logger: Logger) async throws -> ChatMessage? {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: Self.columns) FROM messages m
@@ -110,7 +111,7 @@ struct MessageStore: Sendable {
     }
 
     /// Writes a message's delivery fields (status, error, provider id, timestamps).
-    func saveDelivery(_ message: ChatMessage, tenantID: UUID, statusAt: Date?, on connection: PostgresConnection, logger: Logger) async throws {
+    func saveDelivery(_ message: ChatMessage, tenantID: UUID, statusAt: Date?, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE messages SET status = \(message.status.rawValue), error_code = \(message.errorCode), error_title = \(message.errorTitle),
@@ -127,7 +128,7 @@ struct MessageStore: Sendable {
     /// Takes a queued message for sending: one attempt more, leased to this node for
     /// `leaseSeconds`. Nil when it is not due, already leased, or no longer queued.
     func claimForSending(
-        _ tenantID: UUID, id: UUID, leaseSeconds: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, leaseSeconds: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> (message: ChatMessage, attempts: Int)? {
         let rows = try await connection.query(
             """
@@ -147,7 +148,7 @@ struct MessageStore: Sendable {
     }
 
     /// Puts a message back in the queue after a retryable failure.
-    func retryLater(_ tenantID: UUID, id: UUID, afterSeconds: Double, error: String, code: Int?, on connection: PostgresConnection, logger: Logger)
+    func retryLater(_ tenantID: UUID, id: UUID, afterSeconds: Double, error: String, code: Int?, on connection: PooledConnection, logger: Logger)
         async throws
     {
         try await connection.query(
@@ -161,7 +162,7 @@ struct MessageStore: Sendable {
     }
 
     /// Ends a message's time in the queue (sent or failed).
-    func leaveQueue(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func leaveQueue(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "UPDATE messages SET lease_until = NULL, next_attempt_at = NULL WHERE tenant_id = \(tenantID) AND id = \(id)",
             logger: logger

@@ -32,7 +32,7 @@ public final class WhatsAppAccounts: Sendable {
 
     /// The Graph API credentials to send with, or nil when the tenant has not set a
     /// phone number id and an access token.
-    func credentials(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> GraphCredentials? {
+    func credentials(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> GraphCredentials? {
         guard let settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings.whatsapp,
             let phoneNumberID = settings.phoneNumberId,
             let token = try await secrets.read(tenantID, name: .whatsappAccessToken, on: connection, logger: logger)
@@ -42,7 +42,7 @@ public final class WhatsAppAccounts: Sendable {
             phoneNumberID: phoneNumberID, accessToken: token)
     }
 
-    func isConfigured(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func isConfigured(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         try await credentials(tenantID, on: connection, logger: logger) != nil
     }
 

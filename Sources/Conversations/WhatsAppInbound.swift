@@ -110,7 +110,7 @@ public final class WhatsAppInbound: Service, Sendable {
 
     /// An inbound message: its contact (found or made, auto-assigned), its
     /// conversation (found or made, reopened), the message once by wamid, the events.
-    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PostgresConnection) async throws {
+    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PooledConnection) async throws {
         guard inbound.from.utf8.count >= 7, inbound.from.utf8.count <= 15, inbound.from.first != "0",
             inbound.from.utf8.allSatisfy({ (48...57).contains($0) })
         else {
@@ -137,7 +137,7 @@ public final class WhatsAppInbound: Service, Sendable {
     }
 
     /// A delivery status for a message we sent: applied forward only.
-    private func apply(_ update: StatusUpdate, tenantID: UUID, deliveredAt: Date, on connection: PostgresConnection) async throws {
+    private func apply(_ update: StatusUpdate, tenantID: UUID, deliveredAt: Date, on connection: PooledConnection) async throws {
         guard var message = try await messages.findOutbound(tenantID, wamid: update.messageID, on: connection, logger: logger) else {
             // WhatsApp can report a status before our sender has stored the wamid its
             // answer carried: try the whole delivery again shortly (it is idempotent),

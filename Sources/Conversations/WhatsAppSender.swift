@@ -128,7 +128,7 @@ public final class WhatsAppSender: Service, Sendable {
         let credentials: GraphCredentials?
     }
 
-    private func recipient(_ tenantID: UUID, conversation: UUID, on connection: PostgresConnection) async throws -> String? {
+    private func recipient(_ tenantID: UUID, conversation: UUID, on connection: PooledConnection) async throws -> String? {
         let rows = try await connection.query(
             """
             SELECT ct.phone FROM conversations c JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id

@@ -2,6 +2,7 @@ import Accounts
 import Contacts
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Realtime
 
@@ -27,7 +28,7 @@ struct PaymentEvents: Sendable {
 
     /// Records the payment's new state on the contact's timeline and, for the
     /// states people must hear about, emits `type`.
-    func changed(_ payment: Payment, by actor: UUID?, on connection: PostgresConnection, logger: Logger) async throws {
+    func changed(_ payment: Payment, by actor: UUID?, on connection: PooledConnection, logger: Logger) async throws {
         try await timeline.record(
             payment.tenantID, contact: payment.contactID, kind: .payment, actor: actor,
             data: TimelinePayment(
@@ -53,7 +54,7 @@ struct PaymentEvents: Sendable {
             logger: logger)
     }
 
-    private func contactPeople(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws -> (
+    private func contactPeople(_ payment: Payment, on connection: PooledConnection, logger: Logger) async throws -> (
         owner: UUID?, customer: UUID?
     ) {
         let rows = try await connection.query(

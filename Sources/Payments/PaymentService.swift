@@ -240,7 +240,7 @@ public struct PaymentService: Sendable {
         }
     }
 
-    private func contactEmail(_ tenantID: UUID, contact: UUID, on connection: PostgresConnection, logger: Logger) async throws -> String? {
+    private func contactEmail(_ tenantID: UUID, contact: UUID, on connection: PooledConnection, logger: Logger) async throws -> String? {
         let rows = try await connection.query("SELECT email FROM contacts WHERE tenant_id = \(tenantID) AND id = \(contact)", logger: logger)
         for try await email in rows.decode(String?.self) { return email }
         return nil
@@ -306,7 +306,7 @@ public struct PaymentService: Sendable {
 
     /// Customers see what they started and what was asked of their own contact;
     /// agents limited to their own contacts, those contacts' payments.
-    func visible(_ payment: Payment, to actor: PaymentActor, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func visible(_ payment: Payment, to actor: PaymentActor, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         if actor.isCustomer {
             if payment.customerUserID == actor.userID { return true }
             let rows = try await connection.query(
@@ -318,7 +318,7 @@ public struct PaymentService: Sendable {
         return try await PhoneContacts().find(actor.tenantID, id: payment.contactID, on: connection, logger: logger)?.ownerId == actor.userID
     }
 
-    func ownOnly(_ actor: PaymentActor, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+    func ownOnly(_ actor: PaymentActor, on connection: PooledConnection, logger: Logger) async throws -> Bool {
         guard actor.role == .agent else { return false }
         return try await tenants.find(id: actor.tenantID, on: connection, logger: logger)?.settings.contacts.agentsSeeOnlyOwn ?? false
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// SQL for payments and refunds. Every statement names the tenant; callers run them
@@ -13,7 +14,7 @@ struct PaymentStore: Sendable {
         """
 
     func insert(
-        _ payment: Payment, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger
+        _ payment: Payment, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -28,7 +29,7 @@ struct PaymentStore: Sendable {
     }
 
     /// Writes the state fields a verification or a webhook changes.
-    func save(_ payment: Payment, on connection: PostgresConnection, logger: Logger) async throws {
+    func save(_ payment: Payment, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE payments SET status = \(payment.status.rawValue), razorpay_payment_id = \(payment.razorpayPaymentID),
@@ -41,7 +42,7 @@ struct PaymentStore: Sendable {
             logger: logger)
     }
 
-    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PostgresConnection, logger: Logger) async throws -> Payment? {
+    func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PooledConnection, logger: Logger) async throws -> Payment? {
         try await one(
             connection.query(
                 """
@@ -53,7 +54,7 @@ struct PaymentStore: Sendable {
 
     /// The payment behind a Razorpay order or payment link, locked for a state change.
     func find(
-        _ tenantID: UUID, orderID: String?, linkID: String?, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, orderID: String?, linkID: String?, on connection: PooledConnection, logger: Logger
     ) async throws -> Payment? {
         try await one(
             connection.query(
@@ -69,7 +70,7 @@ struct PaymentStore: Sendable {
     }
 
     /// The payment whose Razorpay payment id is `paymentID` (refund events name only that).
-    func find(_ tenantID: UUID, razorpayPaymentID: String, on connection: PostgresConnection, logger: Logger) async throws -> Payment? {
+    func find(_ tenantID: UUID, razorpayPaymentID: String, on connection: PooledConnection, logger: Logger) async throws -> Payment? {
         try await one(
             connection.query(
                 """
@@ -82,7 +83,7 @@ struct PaymentStore: Sendable {
 
     /// The payment an earlier request with this idempotency key created, and that request's fingerprint.
     func find(
-        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PooledConnection, logger: Logger
     ) async throws -> (payment: Payment, requestHash: String?)? {
         let rows = try await connection.query(
             """
@@ -103,7 +104,7 @@ struct PaymentStore: Sendable {
     /// contacts an agent owns.
     func page(
         _ tenantID: UUID, filter: PaymentFilter, customer: UUID?, owner: UUID?, after cursor: (Date, UUID)?, limit: Int,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> [Payment] {
         let micros = cursor.map { Int64(($0.0.timeIntervalSince1970 * 1_000_000).rounded()) }
         let rows = try await connection.query(
@@ -133,7 +134,7 @@ struct PaymentStore: Sendable {
 
     // MARK: refunds
 
-    func insert(_ refund: Refund, tenantID: UUID, idempotencyKey: String?, requestHash: String?, on connection: PostgresConnection, logger: Logger)
+    func insert(_ refund: Refund, tenantID: UUID, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger)
         async throws
     {
         try await connection.query(
@@ -145,7 +146,7 @@ struct PaymentStore: Sendable {
             logger: logger)
     }
 
-    func save(_ refund: Refund, tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func save(_ refund: Refund, tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE refunds SET status = \(refund.status.rawValue), razorpay_refund_id = \(refund.razorpayRefundID), error = \(refund.error),
@@ -155,7 +156,7 @@ struct PaymentStore: Sendable {
             logger: logger)
     }
 
-    func refunds(_ tenantID: UUID, payment: UUID, on connection: PostgresConnection, logger: Logger) async throws -> [Refund] {
+    func refunds(_ tenantID: UUID, payment: UUID, on connection: PooledConnection, logger: Logger) async throws -> [Refund] {
         let rows = try await connection.query(
             """
             SELECT id, payment_id, amount_minor, status, razorpay_refund_id, error, created_by, created_at, updated_at
@@ -176,7 +177,7 @@ struct PaymentStore: Sendable {
 
     /// The refund an earlier request with this key made, and that request's fingerprint.
     func findRefund(
-        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, createdBy: UUID, idempotencyKey: String, on connection: PooledConnection, logger: Logger
     ) async throws -> (refundID: UUID, paymentID: UUID, requestHash: String?)? {
         let rows = try await connection.query(
             """

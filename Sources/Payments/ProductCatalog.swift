@@ -83,7 +83,7 @@ public struct ProductCatalog: Sendable {
         }
     }
 
-    func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Product? {
+    func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> Product? {
         try await Self.products(
             connection.query("SELECT \(unescaped: Self.columns) FROM products WHERE tenant_id = \(tenantID) AND id = \(id)", logger: logger)
         ).first

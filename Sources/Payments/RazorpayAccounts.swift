@@ -32,7 +32,7 @@ public final class RazorpayAccounts: Sendable {
     }
 
     /// The API credentials, or nil when the tenant has no key id and key secret.
-    func credentials(_ tenantID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> RazorpayCredentials? {
+    func credentials(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> RazorpayCredentials? {
         guard let settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings.razorpay,
             let keyID = settings.keyId,
             let secret = try await secrets.read(tenantID, name: .razorpayKeySecret, on: connection, logger: logger)

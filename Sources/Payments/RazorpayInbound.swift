@@ -72,7 +72,7 @@ public final class RazorpayInbound: Service, Sendable {
     }
 
     /// Applies one event; answers a note when there was nothing of ours to apply it to.
-    private func apply(_ event: RazorpayEvent, tenantID: UUID, on connection: PostgresConnection) async throws -> String? {
+    private func apply(_ event: RazorpayEvent, tenantID: UUID, on connection: PooledConnection) async throws -> String? {
         if event.event.hasPrefix("refund.") {
             return try await applyRefund(event, tenantID: tenantID, on: connection)
         }
@@ -90,7 +90,7 @@ public final class RazorpayInbound: Service, Sendable {
         return nil
     }
 
-    private func applyRefund(_ event: RazorpayEvent, tenantID: UUID, on connection: PostgresConnection) async throws -> String? {
+    private func applyRefund(_ event: RazorpayEvent, tenantID: UUID, on connection: PooledConnection) async throws -> String? {
         guard let entity = event.refund else { return "\(event.event) carries no refund" }
         guard var payment = try await store.find(tenantID, razorpayPaymentID: entity.paymentID, on: connection, logger: logger) else {
             return "no payment \(entity.paymentID)"

@@ -37,10 +37,10 @@ public final class Database: Service, Sendable {
     public func withTenant<Result: Sendable>(
         _ tenantID: UUID,
         logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         try await transaction(logger: logger) { connection in
-            for try await _ in try await connection.execute(ScopeToTenant(tenantID: tenantID), logger: logger) {}
+            _ = try await connection.execute(ScopeToTenant(tenantID: tenantID), logger: logger)
             return try await body(connection)
         }
     }
@@ -52,7 +52,7 @@ public final class Database: Service, Sendable {
     public func withCrossTenantAccess<Result: Sendable>(
         _ purpose: CrossTenantPurpose,
         logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
         return try await transaction(logger: logger) { connection in
@@ -65,7 +65,7 @@ public final class Database: Service, Sendable {
     /// touch no tenant-owned table (health checks, migrations, role checks).
     public func withUnscopedConnection<Result: Sendable>(
         logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         try await leased {
             try await pool.withConnection { connection in try await body(connection) }
@@ -74,7 +74,7 @@ public final class Database: Service, Sendable {
 
     private func transaction<Result: Sendable>(
         logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         let start = ContinuousClock.now
         defer { transactionTimer.record(duration: ContinuousClock.now - start) }

@@ -32,6 +32,8 @@ final class DatabasePool: Sendable {
     /// Connections held by leases right now: fewer than the maximum while a lease
     /// times out means the pool could not connect, not that it was busy.
     private let held = LeaseCounter()
+    /// Answers statements whose connection died under them (see `StatementWatch`).
+    private let statements = StatementWatch()
     private let wakeProbe: AsyncStream<Void>.Continuation
     private let probeWakeups: AsyncStream<Void>
 
@@ -53,6 +55,8 @@ final class DatabasePool: Sendable {
         }
         guard let first else { return }
         start(first)
+        let sweeper = Task { await statements.keepSweeping() }
+        defer { sweeper.cancel() }
         await withTaskCancellationHandler {
             await cancelWhenGracefulShutdown { await self.superviseRecovery() }
         } onCancel: {
@@ -69,13 +73,13 @@ final class DatabasePool: Sendable {
     /// Leases a connection for `body`, waiting at most `leaseTimeout` for one, or only
     /// `outageLeaseTimeout` while the database is thought to be down: requests then get
     /// their 503 at once instead of each waiting out the full timeout.
-    func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    func withConnection<Result>(_ body: (PooledConnection) async throws -> Result) async throws -> Result {
         let suspectedDown = state.withLock { $0.suspectedDown }
         return try await withConnection(within: suspectedDown ? min(leaseTimeout, outageLeaseTimeout) : leaseTimeout, body)
     }
 
     private func withConnection<Result>(
-        within timeout: Duration, _ body: (PostgresConnection) async throws -> Result
+        within timeout: Duration, _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         let client = state.withLock { $0.client }
         let handoff = ConnectionHandoff()
@@ -114,7 +118,7 @@ final class DatabasePool: Sendable {
         defer { handoff.giveBack() }
         // A connection whose server just went away would take a statement and never answer.
         guard !connection.isClosed else { throw ConnectionClosed() }
-        return try await body(connection)
+        return try await body(PooledConnection(postgres: connection, watch: statements))
     }
 
     /// A query failed because the database went away: look for its return.

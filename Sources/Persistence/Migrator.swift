@@ -42,7 +42,7 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func applyPending(on connection: PostgresConnection, logger: Logger) async throws -> [MigrationFile] {
+    private func applyPending(on connection: PooledConnection, logger: Logger) async throws -> [MigrationFile] {
         try await connection.inTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
             try await createHistoryTable(on: connection, logger: logger)
@@ -64,7 +64,7 @@ public struct Migrator: Sendable {
         }
     }
 
-    private func createHistoryTable(on connection: PostgresConnection, logger: Logger) async throws {
+    private func createHistoryTable(on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -78,7 +78,7 @@ public struct Migrator: Sendable {
         )
     }
 
-    private func pending(on connection: PostgresConnection, logger: Logger) async throws -> [MigrationFile] {
+    private func pending(on connection: PooledConnection, logger: Logger) async throws -> [MigrationFile] {
         let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
         var hasHistory = false
         for try await flag in exists.decode(Bool.self) { hasHistory = flag }

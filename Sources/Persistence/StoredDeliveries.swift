@@ -49,7 +49,7 @@ public struct StoredDeliveries: Sendable {
 
     /// The delivery's body and arrival, locked for processing; nil when it is
     /// processed already or another node is processing it.
-    public func take(_ item: Item, on connection: PostgresConnection, logger: Logger) async throws -> (body: [UInt8], receivedAt: Date)? {
+    public func take(_ item: Item, on connection: PooledConnection, logger: Logger) async throws -> (body: [UInt8], receivedAt: Date)? {
         let rows = try await connection.query(
             """
             SELECT body, received_at FROM \(unescaped: table)
@@ -62,7 +62,7 @@ public struct StoredDeliveries: Sendable {
     }
 
     /// Marks the taken delivery processed, with a note when nothing could be done with it.
-    public func markProcessed(_ item: Item, note: String?, on connection: PostgresConnection, logger: Logger) async throws {
+    public func markProcessed(_ item: Item, note: String?, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE \(unescaped: table) SET processed_at = now(), last_error = \(note)

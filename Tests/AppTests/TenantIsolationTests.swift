@@ -4,7 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Persistence
+@testable import Persistence
 import PostgresNIO
 import Testing
 
@@ -333,7 +333,7 @@ struct TenantIsolationTests {
                     for table in Self.tables {
                         counts[table.name] = try await Self.count("SELECT count(*) FROM \(table.name)", on: connection)
                     }
-                    let inTransaction = try await connection.withTransaction(logger: logger) { connection in
+                    let inTransaction = try await connection.inTransaction(logger: logger) { connection in
                         try await Self.count("SELECT count(*) FROM users", on: connection)
                     }
                     return (counts: counts, usersInTransaction: inTransaction)
@@ -439,14 +439,14 @@ struct TenantIsolationTests {
 
 extension TenantIsolationTests {
     /// The single integer a query answers (tests only: the SQL is built from constants and UUIDs).
-    static func count(_ sql: String, on connection: PostgresConnection) async throws -> Int64 {
+    static func count(_ sql: String, on connection: PooledConnection) async throws -> Int64 {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         throw TestSetupError("no row from \(sql)")
     }
 
     /// The UUIDs in a query's first column.
-    static func uuids(_ sql: String, on connection: PostgresConnection) async throws -> Set<UUID> {
+    static func uuids(_ sql: String, on connection: PooledConnection) async throws -> Set<UUID> {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         var ids: Set<UUID> = []
         for try await id in rows.decode(UUID.self) { ids.insert(id) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// SQL for import jobs.
@@ -10,7 +11,7 @@ struct ContactImportStore: Sendable {
         """
 
     func insert(
-        _ job: ContactImport, file: [UInt8], on connection: PostgresConnection, logger: Logger
+        _ job: ContactImport, file: [UInt8], on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
@@ -24,7 +25,7 @@ struct ContactImportStore: Sendable {
         )
     }
 
-    func find(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> ContactImport? {
+    func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> ContactImport? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM contact_imports WHERE tenant_id = \(tenantID) AND id = \(id)", logger: logger)
         for try await row in rows.decode(
@@ -44,7 +45,7 @@ struct ContactImportStore: Sendable {
     /// Takes the job for this node for `leaseSeconds` if it is queued or its last
     /// node's lease ran out; returns where to resume and the stored file.
     func claim(
-        _ tenantID: UUID, id: UUID, leaseSeconds: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, leaseSeconds: Int, on connection: PooledConnection, logger: Logger
     ) async throws -> (resumeAt: Int, file: ByteBuffer)? {
         let rows = try await connection.query(
             """
@@ -61,7 +62,7 @@ struct ContactImportStore: Sendable {
     }
 
     /// Jobs any node may take now, across tenants (run in the imports' cross-tenant transaction).
-    func claimable(on connection: PostgresConnection, logger: Logger) async throws -> [(tenantID: UUID, id: UUID)] {
+    func claimable(on connection: PooledConnection, logger: Logger) async throws -> [(tenantID: UUID, id: UUID)] {
         let rows = try await connection.query(
             """
             SELECT tenant_id, id FROM contact_imports
@@ -78,7 +79,7 @@ struct ContactImportStore: Sendable {
     /// Records a batch's counts and where the next batch starts, and extends the lease.
     func advance(
         _ tenantID: UUID, id: UUID, resumeAt: Int, rows: Int, created: Int, merged: Int, skipped: Int, leaseSeconds: Int,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> ContactImport? {
         try await connection.query(
             """
@@ -93,7 +94,7 @@ struct ContactImportStore: Sendable {
     }
 
     /// Lets any node take the job again at once (this node is stopping).
-    func release(_ tenantID: UUID, id: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func release(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws {
         try await connection.query(
             "UPDATE contact_imports SET lease_until = now() WHERE tenant_id = \(tenantID) AND id = \(id) AND status = 'running'",
             logger: logger)
@@ -101,7 +102,7 @@ struct ContactImportStore: Sendable {
 
     /// Ends the job and drops its stored file.
     func finish(
-        _ tenantID: UUID, id: UUID, status: ContactImport.Status, error: String?, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, id: UUID, status: ContactImport.Status, error: String?, on connection: PooledConnection, logger: Logger
     ) async throws -> ContactImport? {
         try await connection.query(
             """

@@ -2,6 +2,7 @@ import Accounts
 import ContactFiles
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Writes one batch of an import's contacts in the caller's transaction: new
@@ -24,7 +25,7 @@ struct ImportBatch {
     /// retries the batch, which then sees it as existing.
     struct ConcurrentInsert: Error {}
 
-    func apply(_ rows: ArraySlice<ImportedContact>, on connection: PostgresConnection, logger: Logger) async throws -> Outcome {
+    func apply(_ rows: ArraySlice<ImportedContact>, on connection: PooledConnection, logger: Logger) async throws -> Outcome {
         let tenantID = job.tenantID
         let existing = try await existingContacts(rows.map(\.phone.e164), on: connection, logger: logger)
         var outcome = Outcome()
@@ -63,7 +64,7 @@ struct ImportBatch {
         return outcome
     }
 
-    private func existingContacts(_ phones: [String], on connection: PostgresConnection, logger: Logger) async throws -> [String: Contact] {
+    private func existingContacts(_ phones: [String], on connection: PooledConnection, logger: Logger) async throws -> [String: Contact] {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: ContactStore.columns) FROM contacts c
@@ -79,7 +80,7 @@ struct ImportBatch {
         return byPhone
     }
 
-    private func insert(_ contacts: [NewContact], on connection: PostgresConnection, logger: Logger) async throws {
+    private func insert(_ contacts: [NewContact], on connection: PooledConnection, logger: Logger) async throws {
         guard !contacts.isEmpty else { return }
         let json = String(decoding: try JSONEncoder().encode(contacts), as: UTF8.self)
         let rows = try await connection.query(
@@ -101,7 +102,7 @@ struct ImportBatch {
         if inserted != contacts.count { throw ConcurrentInsert() }
     }
 
-    private func update(_ contacts: [MergedFields], on connection: PostgresConnection, logger: Logger) async throws {
+    private func update(_ contacts: [MergedFields], on connection: PooledConnection, logger: Logger) async throws {
         guard !contacts.isEmpty else { return }
         let json = String(decoding: try JSONEncoder().encode(contacts), as: UTF8.self)
         try await connection.query(
@@ -118,7 +119,7 @@ struct ImportBatch {
     }
 
     /// A "Notes" column becomes a note on the contacts the import created.
-    private func addNotes(_ contacts: [NewContact], on connection: PostgresConnection, logger: Logger) async throws {
+    private func addNotes(_ contacts: [NewContact], on connection: PooledConnection, logger: Logger) async throws {
         let notes = contacts.compactMap { contact in contact.note.map { ["contact_id": contact.id.uuidString, "body": $0] } }
         guard !notes.isEmpty else { return }
         let json = String(decoding: try JSONEncoder().encode(notes), as: UTF8.self)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// The contact's timeline: every feature records what happened to a contact here,
@@ -12,7 +13,7 @@ public struct ContactTimeline: Sendable {
     /// stage change's from and to, a call's id and duration, ...).
     public func record(
         _ tenantID: UUID, contact contactID: UUID, kind: TimelineKind, actor: UUID?, data: some Encodable & Sendable,
-        at occurredAt: Date? = nil, on connection: PostgresConnection, logger: Logger
+        at occurredAt: Date? = nil, on connection: PooledConnection, logger: Logger
     ) async throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
@@ -29,7 +30,7 @@ public struct ContactTimeline: Sendable {
     /// One entry per contact in one statement (imports record thousands at once).
     func recordMany(
         _ tenantID: UUID, contacts contactIDs: [UUID], kind: TimelineKind, actor: UUID?, data json: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         guard !contactIDs.isEmpty else { return }
         try await connection.query(
@@ -44,7 +45,7 @@ public struct ContactTimeline: Sendable {
 
     /// A page of the contact's entries, newest first, after `cursor`.
     func page(
-        _ tenantID: UUID, contact contactID: UUID, after cursor: TimelineCursor?, limit: Int, on connection: PostgresConnection,
+        _ tenantID: UUID, contact contactID: UUID, after cursor: TimelineCursor?, limit: Int, on connection: PooledConnection,
         logger: Logger
     ) async throws -> [TimelineEntry] {
         let micros = cursor.map { Int64(($0.occurredAt.timeIntervalSince1970 * 1_000_000).rounded()) }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Writes events into the outbox inside the caller's tenant transaction, so an event
@@ -16,7 +17,7 @@ public struct EventOutbox: Sendable {
     /// is delivered when, and only if, the caller's transaction commits.
     public func emit(
         _ tenantID: UUID, type: String, audience: EventAudience, payload: String,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         let rows = try await connection.query(
             """
@@ -35,7 +36,7 @@ public struct EventOutbox: Sendable {
     /// Encodes `payload` and records it.
     public func emit(
         _ tenantID: UUID, type: String, audience: EventAudience, payload: some Encodable,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601

@@ -117,7 +117,7 @@ public struct OutboxReader: Sendable {
 
     static func events(
         after position: EventPosition, tenantID: UUID?, limit: Int,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws -> [OutboxEvent] {
         let rows = try await connection.query(
             """

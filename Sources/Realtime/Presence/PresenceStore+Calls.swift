@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// Agents on a call are `busy` automatically; the status they had comes back when
@@ -7,7 +8,7 @@ import PostgresNIO
 /// sweeper through `restoreDue`).
 extension PresenceStore {
     /// Marks a staff user busy for a call, remembering their status.
-    public func markBusyForCall(_ tenantID: UUID, _ userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    public func markBusyForCall(_ tenantID: UUID, _ userID: UUID, on connection: PooledConnection, logger: Logger) async throws {
         let current = try await lockedPresence(tenantID, userID, on: connection, logger: logger)
         try await connection.query(
             """
@@ -24,7 +25,7 @@ extension PresenceStore {
 
     /// After a call: the remembered status returns now, or `wrapUpSeconds` later.
     public func releaseAfterCall(
-        _ tenantID: UUID, _ userID: UUID, wrapUpSeconds: Int, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, _ userID: UUID, wrapUpSeconds: Int, on connection: PooledConnection, logger: Logger
     ) async throws {
         if wrapUpSeconds > 0 {
             try await connection.query(
@@ -40,7 +41,7 @@ extension PresenceStore {
     }
 
     /// Restores every user whose wrap-up is over; run in a cross-tenant transaction.
-    public func restoreDue(on connection: PostgresConnection, logger: Logger) async throws {
+    public func restoreDue(on connection: PooledConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             "SELECT tenant_id, user_id FROM presence WHERE restore_at <= now() FOR UPDATE SKIP LOCKED", logger: logger
         )
@@ -53,7 +54,7 @@ extension PresenceStore {
 
     /// Puts back the status from before the call, unless the user chose another
     /// status meanwhile (then only the memory is cleared).
-    func restore(_ tenantID: UUID, _ userID: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+    func restore(_ tenantID: UUID, _ userID: UUID, on connection: PooledConnection, logger: Logger) async throws {
         let current = try await lockedPresence(tenantID, userID, on: connection, logger: logger)
         let rows = try await connection.query(
             """

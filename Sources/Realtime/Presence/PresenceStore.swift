@@ -86,7 +86,7 @@ public struct PresenceStore: Sendable {
         }
     }
 
-    func entries(_ tenantID: UUID, userID: UUID?, on connection: PostgresConnection, logger: Logger) async throws -> [PresenceEntry] {
+    func entries(_ tenantID: UUID, userID: UUID?, on connection: PooledConnection, logger: Logger) async throws -> [PresenceEntry] {
         let rows = try await connection.query(
             """
             SELECT u.id, u.name, u.role, coalesce(p.status, 'available'), coalesce(p.updated_at, u.created_at),
@@ -120,7 +120,7 @@ public struct PresenceStore: Sendable {
     /// the presence row locked so concurrent connects and disconnects of one user
     /// (on any node) announce each change once.
     func lockedPresence(
-        _ tenantID: UUID, _ userID: UUID, on connection: PostgresConnection, logger: Logger
+        _ tenantID: UUID, _ userID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> (status: PresenceStatus, connected: Bool) {
         try await connection.query(
             "INSERT INTO presence (tenant_id, user_id) VALUES (\(tenantID), \(userID)) ON CONFLICT DO NOTHING",
@@ -146,7 +146,7 @@ public struct PresenceStore: Sendable {
 
     func announce(
         _ tenantID: UUID, _ userID: UUID, status: PresenceStatus, connected: Bool,
-        on connection: PostgresConnection, logger: Logger
+        on connection: PooledConnection, logger: Logger
     ) async throws {
         try await outbox.emit(
             tenantID, type: "presence.changed", audience: .staff,
