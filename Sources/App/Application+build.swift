@@ -43,21 +43,20 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
     let database = Database(url: config.databaseURL, maximumConnections: config.databaseMaxConnections, logger: logger)
     let migrator = try Migrator()
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: logger)
-    let webSocketRouter = Router(context: WebSocketUpgradeContext.self)
+    let webSocketUpgrades = WebSocketUpgrades()
     let importWorker = ContactImportWorker(database: database, logger: logger)
     let messaging = Messaging(config: config, database: database, logger: logger)
     let payments = PaymentParts(config: config, database: database, messaging: messaging, logger: logger)
     let router = try await buildRouter(
-        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: webSocketRouter,
+        config: config, database: database, migrator: migrator, hub: hub, webSocketUpgrades: webSocketUpgrades,
         importWorker: importWorker, messaging: messaging, payments: payments
     )
     let application = Application(
         router: router,
-        server: HTTPServerBuilder { [webSocketResponder = webSocketRouter.buildResponder()] responder in
+        server: HTTPServerBuilder { responder in
             QuiescingUpgradeChannel(
                 base: HTTP1WebSocketUpgradeChannel(
                     responder: responder,
-                    webSocketResponder: webSocketResponder,
                     configuration: .init(
                         http1: .init(),
                         ws: .init(
@@ -65,7 +64,10 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
                             // A ping every 10 s; one unanswered for 10 s closes the socket.
                             autoPing: .enabled(timePeriod: .seconds(10))
                         )
-                    )
+                    ),
+                    shouldUpgrade: { head, channel, _ in
+                        webSocketUpgrades.shouldUpgrade(head, channel: channel)
+                    }
                 )
             )
         },
@@ -99,7 +101,7 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
     let hub = RealtimeHub(database: database, url: config.databaseURL, settings: config.realtime, logger: Logger(label: "switchboard"))
     let messaging = Messaging(config: config, database: database, logger: Logger(label: "switchboard"))
     return try await buildRouter(
-        config: config, database: database, migrator: migrator, hub: hub, webSocketRouter: Router(context: WebSocketUpgradeContext.self),
+        config: config, database: database, migrator: migrator, hub: hub, webSocketUpgrades: WebSocketUpgrades(),
         importWorker: ContactImportWorker(database: database, logger: Logger(label: "switchboard")),
         messaging: messaging,
         payments: PaymentParts(config: config, database: database, messaging: messaging, logger: Logger(label: "switchboard"))
@@ -107,7 +109,7 @@ public func buildRouter(config: AppConfig, database: Database, migrator: Migrato
 }
 
 func buildRouter(
-    config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketRouter: Router<WebSocketUpgradeContext>,
+    config: AppConfig, database: Database, migrator: Migrator, hub: RealtimeHub, webSocketUpgrades: WebSocketUpgrades,
     importWorker: ContactImportWorker, messaging: Messaging, payments: PaymentParts
 ) async throws -> Router<AppRequestContext> {
     let registry = MetricsRegistry.shared
@@ -144,7 +146,7 @@ func buildRouter(
     presence.addListRoutes(to: v1.tenantRoutes("presence", authenticator: authenticator, policy: .staff))
     let realtime = RealtimeController(admission: RealtimeAuthenticator(tokens: authenticator, hub: hub), hub: hub)
     realtime.addRoutes(to: v1.group("realtime"))
-    realtime.addUpgradeRoute(to: webSocketRouter)
+    webSocketUpgrades.serveRealtime(with: realtime)
     let calls = CallsController(calls: callService(config: config, database: database, hub: hub))
     calls.addRoutes(to: v1.tenantRoutes("calls", authenticator: authenticator, policy: .anyone))
     calls.addAgentRoutes(to: v1.tenantRoutes("agents", authenticator: authenticator, policy: .anyone))

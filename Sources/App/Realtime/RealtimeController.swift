@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -32,14 +33,11 @@ struct RealtimeController: Sendable {
         group.get("sse", use: serverSentEvents)
     }
 
-    func addUpgradeRoute(to router: Router<WebSocketUpgradeContext>) {
-        router.ws("v1/realtime") { _, _ in
-            .upgrade([:])
-        } onUpgrade: { inbound, outbound, context in
-            try await serveWebSocket(
-                inbound: inbound, outbound: outbound, request: context.request,
-                channel: context.requestContext.channel, logger: context.logger
-            )
+    /// The handler for an upgrade request to `GET /v1/realtime` (see `WebSocketUpgrades`).
+    func upgrade(_ head: HTTPRequest, channel: any Channel) -> ShouldUpgradeResult<WebSocketUpgrades.Handler> {
+        let request = Request(head: head, body: RequestBody(buffer: ByteBuffer()))
+        return .upgrade([:]) { inbound, outbound, context in
+            try await serveWebSocket(inbound: inbound, outbound: outbound, request: request, channel: channel, logger: context.logger)
         }
     }
 
