@@ -5,7 +5,8 @@ import ArgumentParser
 /// stand-in the call benchmark's nodes create rooms on; `loadgen webhooks ...` signed WhatsApp
 /// webhooks (ops/bench whatsapp); `loadgen payments ...` signed Razorpay webhooks and order
 /// creation (ops/bench payments) against `loadgen razorpay ...`, the Razorpay Orders API
-/// stand-in. `hub` is the default, so the
+/// stand-in; `loadgen soak ...` mixed load with connection churn for a leak check (ops/soak).
+/// `hub` is the default, so the
 /// realtime mode's command line is unchanged.
 @main
 struct LoadGen: AsyncParsableCommand {
@@ -14,7 +15,7 @@ struct LoadGen: AsyncParsableCommand {
         abstract: "Load generators for Switchboard's benchmarks (ops/bench).",
         subcommands: [
             HubCommand.self, CallsCommand.self, LiveKitStandIn.self, WebhooksCommand.self, PaymentsCommand.self,
-            RazorpayStandIn.self,
+            RazorpayStandIn.self, SoakCommand.self,
         ],
         defaultSubcommand: HubCommand.self
     )

@@ -44,6 +44,10 @@ final class HubClient: ChannelInboundHandler {
     /// Called on the channel's loop for every event message (WebSocket data frame or SSE
     /// message) with the wall time its read arrived.
     var onMessage: ((ByteBuffer, Int64) -> Void)?
+    /// Called on the channel's loop when an admitted connection ends, with why: the close
+    /// code the server sent (WebSocket close frame or SSE `close` event), "stream-ended",
+    /// "error" or "eof" (the soak's clients tell their own hang-ups from the server's).
+    var onClose: ((String) -> Void)?
 
     private var state = State.head
     private var inbound: ByteBuffer?
@@ -72,6 +76,7 @@ final class HubClient: ChannelInboundHandler {
             admitted.fail(AdmissionError(status: 0))
         } else {
             recorder.closes["node\(node):\(closeReason ?? "eof")", default: 0] += 1
+            onClose?(closeReason ?? "eof")
         }
         state = .done
         context.fireChannelInactive()

@@ -7,6 +7,7 @@ import PostgresNIO
 enum Audience: Sendable {
     case user(UUID)
     case role(String)
+    case roles([String])
 }
 
 /// Inserts events the way `EventOutbox.emit` does, each in its own short tenant
@@ -125,6 +126,7 @@ final class Publisher: @unchecked Sendable {
         switch audience {
         case .user(let id): (userIDs, roles) = ([id], [])
         case .role(let role): (userIDs, roles) = ([], [role])
+        case .roles(let names): (userIDs, roles) = ([], names)
         }
         let insert: PostgresQuery = """
             WITH inserted AS (
