@@ -20,11 +20,14 @@ public struct WhatsAppIntake: Sendable {
     let database: Database
     let accounts: WhatsAppAccounts
     let inbound: WhatsAppInbound
+    /// Deliveries arriving together are stored in one transaction.
+    let deliveries: GroupCommit<NewDelivery, Bool>
 
     public init(database: Database, accounts: WhatsAppAccounts, inbound: WhatsAppInbound) {
         self.database = database
         self.accounts = accounts
         self.inbound = inbound
+        self.deliveries = GroupCommit { rows in try await Self.store(rows, database: database) }
     }
 
     /// The challenge to echo for a valid `GET` handshake, or nil.
@@ -53,19 +56,40 @@ public struct WhatsAppIntake: Sendable {
             account = fresh
         }
         // bytea binds are ByteBuffers ([UInt8] would be sent as a "char" array).
-        let digest = ByteBuffer(bytes: SHA256.hash(data: body))
         let id = UUID()
-        let stored = try await database.withTenant(account.tenantID, logger: logger) { connection in
-            let rows = try await connection.query(
+        let stored = try await deliveries.submit(NewDelivery(
+            id: id, tenantID: account.tenantID, body: ByteBuffer(bytes: body),
+            digest: ByteBuffer(bytes: SHA256.hash(data: body)), logger: logger))
+        if stored { inbound.nudge(account.tenantID, delivery: id) }
+        return .accepted
+    }
+
+    /// A verified delivery to store.
+    struct NewDelivery: Sendable {
+        let id: UUID
+        let tenantID: UUID
+        let body: ByteBuffer
+        let digest: ByteBuffer
+        let logger: Logger
+    }
+
+    /// Stores `rows` (of any tenants) in one transaction; true for each row stored, false
+    /// for the same bytes stored before (or twice in this batch).
+    static func store(_ rows: [NewDelivery], database: Database) async throws -> [Bool] {
+        let logger = rows[0].logger
+        let stored = try await database.withCrossTenantAccess(.webhookIntake, logger: logger) { connection in
+            let inserted = try await connection.query(
                 """
-                INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256) VALUES (\(id), \(account.tenantID), \(ByteBuffer(bytes: body)), \(digest))
+                INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256)
+                SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
+                                     \(rows.map(\.body))::bytea[], \(rows.map(\.digest))::bytea[])
                 ON CONFLICT (tenant_id, body_sha256) DO NOTHING RETURNING id
                 """,
                 logger: logger)
-            for try await _ in rows.decode(UUID.self) { return true }
-            return false
+            var ids = Set<UUID>()
+            for try await id in inserted.decode(UUID.self) { ids.insert(id) }
+            return ids
         }
-        if stored { inbound.nudge(account.tenantID, delivery: id) }
-        return .accepted
+        return rows.map { stored.contains($0.id) }
     }
 }

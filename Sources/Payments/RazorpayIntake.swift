@@ -20,11 +20,14 @@ public struct RazorpayIntake: Sendable {
     let database: Database
     let accounts: RazorpayAccounts
     let inbound: RazorpayInbound
+    /// Deliveries arriving together are stored in one transaction.
+    let deliveries: GroupCommit<NewDelivery, Bool>
 
     public init(database: Database, accounts: RazorpayAccounts, inbound: RazorpayInbound) {
         self.database = database
         self.accounts = accounts
         self.inbound = inbound
+        self.deliveries = GroupCommit { rows in try await Self.store(rows, database: database) }
     }
 
     public func receive(webhookKey: String, signature: String?, eventID: String?, body: [UInt8], logger: Logger) async throws -> Outcome {
@@ -44,19 +47,39 @@ public struct RazorpayIntake: Sendable {
         let id = eventID.flatMap { (1...200).contains($0.count) ? $0 : nil }
             ?? "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
         let deliveryID = UUID()
-        let stored = try await database.withTenant(account.tenantID, logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, body)
-                VALUES (\(deliveryID), \(account.tenantID), \(id), \(ByteBuffer(bytes: body)))
-                ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
-                """,
-                logger: logger)
-            for try await _ in rows.decode(UUID.self) { return true }
-            return false
-        }
+        let stored = try await deliveries.submit(NewDelivery(
+            id: deliveryID, tenantID: account.tenantID, eventID: id, body: ByteBuffer(bytes: body), logger: logger))
         guard stored else { return .duplicate }
         inbound.nudge(account.tenantID, delivery: deliveryID)
         return .accepted
+    }
+
+    /// A verified delivery to store.
+    struct NewDelivery: Sendable {
+        let id: UUID
+        let tenantID: UUID
+        let eventID: String
+        let body: ByteBuffer
+        let logger: Logger
+    }
+
+    /// Stores `rows` (of any tenants) in one transaction; true for each row stored, false
+    /// for an event id stored before (or twice in this batch).
+    static func store(_ rows: [NewDelivery], database: Database) async throws -> [Bool] {
+        let logger = rows[0].logger
+        let stored = try await database.withCrossTenantAccess(.webhookIntake, logger: logger) { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, body)
+                SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
+                                     \(rows.map(\.eventID))::text[], \(rows.map(\.body))::bytea[])
+                ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
+                """,
+                logger: logger)
+            var ids = Set<UUID>()
+            for try await id in inserted.decode(UUID.self) { ids.insert(id) }
+            return ids
+        }
+        return rows.map { stored.contains($0.id) }
     }
 }

@@ -27,6 +27,9 @@ public enum CrossTenantPurpose: String, Sendable {
     case contactImports = "contact-imports"
     /// A provider webhook names its tenant only by the unguessable key in its URL.
     case webhookKey = "webhook-key"
+    /// A node stores verified webhook deliveries of several tenants in one transaction
+    /// (each row names the tenant its verified key belongs to).
+    case webhookIntake = "webhook-intake"
     /// Any node processes stored WhatsApp deliveries that are still pending.
     case whatsappDeliveries = "whatsapp-deliveries"
     /// Any node sends queued WhatsApp messages that are due.
