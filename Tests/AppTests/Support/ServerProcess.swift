@@ -37,6 +37,18 @@ final class SwitchboardProcess: Sendable {
             output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
         try process.run()
+        Self.list(process.processIdentifier)
+    }
+
+    /// Adds `pid` to the list ops/test and ops/faults use to end the servers of a test
+    /// runner that was killed (ops/lib/test-children.sh).
+    private static func list(_ pid: Int32) {
+        guard let path = ProcessInfo.processInfo.environment["SWITCHBOARD_CHILD_PIDS"],
+            let list = FileHandle(forWritingAtPath: path)
+        else { return }
+        defer { try? list.close() }
+        _ = try? list.seekToEnd()
+        try? list.write(contentsOf: Data("\(pid)\n".utf8))
     }
 
     /// Everything printed so far on stdout and stderr.
