@@ -63,7 +63,7 @@ pg_start() {
   PG_SUPERUSER_URL="postgres://postgres:$PG_SUPERUSER_PASSWORD@127.0.0.1:$port/postgres"
   if ! pg_as_owner "$bindir/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     pg_as_owner "$bindir/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c max_connections=${PG_MAX_CONNECTIONS:-300} -c fsync=${PG_FSYNC:-on}" \
+      -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' -c max_connections=${PG_MAX_CONNECTIONS:-300} -c fsync=${PG_FSYNC:-on} ${PG_EXTRA_OPTIONS:-}" \
       start >/dev/null
   fi
 }
