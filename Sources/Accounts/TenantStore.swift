@@ -9,8 +9,13 @@ public struct TenantStore: Sendable {
 
     private static let columns = "id, slug, name, status, settings::text, created_at, updated_at"
 
+    /// Every webhook delivery and call reads its tenant's settings: prepared.
+    enum FindByID: PreparedSQL { static let sql = TenantStore.findQuery(id: UUID()).sql }
+
+    static func findQuery(id: UUID) -> PostgresQuery { "SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id)" }
+
     public func find(id: UUID, on connection: PooledConnection, logger: Logger) async throws -> Tenant? {
-        let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM tenants WHERE id = \(id)", logger: logger)
+        let rows = try await connection.query(Self.findQuery(id: id), preparedAs: FindByID.self, logger: logger)
         return try await Self.tenants(from: rows).first
     }
 
@@ -68,7 +73,7 @@ public struct TenantStore: Sendable {
         return updated
     }
 
-    static func tenants(from rows: PostgresRowSequence) async throws -> [Tenant] {
+    static func tenants(from rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Tenant] {
         var tenants: [Tenant] = []
         for try await (id, slug, name, status, settings, createdAt, updatedAt) in rows.decode(
             (UUID, String, String, String, String, Date, Date).self

@@ -47,11 +47,15 @@ struct ContactStore: Sendable {
     }
 
     /// The live contact with `phone`, if any.
+    /// Every inbound WhatsApp message looks its sender up by phone: prepared.
+    enum FindByPhone: PreparedSQL { static let sql = ContactStore.findQuery(UUID(), phone: "").sql }
+
+    static func findQuery(_ tenantID: UUID, phone: String) -> PostgresQuery {
+        "SELECT \(unescaped: Self.columns) FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.phone = \(phone) AND c.deleted_at IS NULL"
+    }
+
     func find(_ tenantID: UUID, phone: String, on connection: PooledConnection, logger: Logger) async throws -> Contact? {
-        let rows = try await connection.query(
-            "SELECT \(unescaped: Self.columns) FROM contacts c WHERE c.tenant_id = \(tenantID) AND c.phone = \(phone) AND c.deleted_at IS NULL",
-            logger: logger
-        )
+        let rows = try await connection.query(Self.findQuery(tenantID, phone: phone), preparedAs: FindByPhone.self, logger: logger)
         return try await Self.contacts(from: rows, tenantID: tenantID).first
     }
 
@@ -85,7 +89,7 @@ struct ContactStore: Sendable {
         return base
     }
 
-    static func contacts(from rows: PostgresRowSequence, tenantID: UUID) async throws -> [Contact] {
+    static func contacts(from rows: some AsyncSequence<PostgresRow, any Error>, tenantID: UUID) async throws -> [Contact] {
         var contacts: [Contact] = []
         for try await row in rows.decode(
             (

@@ -31,12 +31,33 @@ struct ConversationStore: Sendable {
     func find(
         _ tenantID: UUID, id: UUID, reader: ConversationActor?, lock: Bool = false, on connection: PooledConnection, logger: Logger
     ) async throws -> Conversation? {
-        var query = Self.select(reader: reader?.userID, unreadDirection: reader.map(Self.unreadDirection) ?? .inbound)
+        let query = Self.findQuery(
+            tenantID, id: id, reader: reader?.userID, unreadDirection: reader.map(Self.unreadDirection) ?? .inbound, lock: lock)
+        let rows =
+            lock
+            ? try await connection.query(query, preparedAs: FindForUpdate.self, logger: logger)
+            : try await connection.query(query, preparedAs: Find.self, logger: logger)
+        return try await Self.conversations(from: rows).first
+    }
+
+    /// Every message, read and inbound delivery looks its conversation up: prepared
+    /// (its joins made it the costliest statement to plan).
+    enum Find: PreparedSQL {
+        static let sql = ConversationStore.findQuery(UUID(), id: UUID(), reader: nil, unreadDirection: .inbound, lock: false).sql
+    }
+    enum FindForUpdate: PreparedSQL {
+        static let sql = ConversationStore.findQuery(UUID(), id: UUID(), reader: nil, unreadDirection: .inbound, lock: true).sql
+    }
+
+    static func findQuery(
+        _ tenantID: UUID, id: UUID, reader: UUID?, unreadDirection: ChatMessage.Direction, lock: Bool
+    ) -> PostgresQuery {
+        var query = select(reader: reader, unreadDirection: unreadDirection)
         query.sql += " WHERE c.tenant_id = $\(query.binds.count + 1) AND c.id = $\(query.binds.count + 2)"
         query.binds.append(tenantID)
         query.binds.append(id)
         if lock { query.sql += " FOR UPDATE OF c" }
-        return try await Self.conversations(from: try await connection.query(query, logger: logger)).first
+        return query
     }
 
     /// A page of the inbox, newest message first, after `cursor`. `visibleTo` limits
@@ -126,8 +147,19 @@ struct ConversationStore: Sendable {
         _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool,
         on connection: PooledConnection, logger: Logger
     ) async throws {
-        try await connection.query(
-            """
+        let query = Self.touchQuery(tenantID, id: id, messageAt: messageAt, preview: preview, inbound: inbound, reopen: reopen)
+        try await connection.query(query, preparedAs: Touch.self, logger: logger)
+    }
+
+    /// Every message moves its conversation: prepared.
+    enum Touch: PreparedSQL {
+        static let sql = ConversationStore.touchQuery(UUID(), id: UUID(), messageAt: Date(), preview: "", inbound: false, reopen: false).sql
+    }
+
+    static func touchQuery(
+        _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool
+    ) -> PostgresQuery {
+        """
             UPDATE conversations SET
                 last_message_at = greatest(last_message_at, \(messageAt)),
                 last_message_preview = CASE WHEN \(messageAt) >= last_message_at OR last_message_preview IS NULL
@@ -139,9 +171,7 @@ struct ConversationStore: Sendable {
                 resolved_at = CASE WHEN \(reopen) THEN NULL ELSE resolved_at END,
                 updated_at = now()
             WHERE tenant_id = \(tenantID) AND id = \(id)
-            """,
-            logger: logger
-        )
+            """
     }
 
     func setAssignee(_ tenantID: UUID, id: UUID, assignee: UUID?, on connection: PooledConnection, logger: Logger) async throws {
@@ -204,7 +234,7 @@ struct ConversationStore: Sendable {
         return nil
     }
 
-    static func conversations(from rows: PostgresRowSequence) async throws -> [Conversation] {
+    static func conversations(from rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [Conversation] {
         var result: [Conversation] = []
         for try await row in rows {
             var cells = row.makeIterator()

@@ -38,4 +38,13 @@ public struct PooledConnection: Sendable {
             return rows
         }
     }
+
+    /// Runs `query` as `Tag`'s prepared statement (see `PreparedSQL`).
+    @discardableResult
+    public func query<Tag: PreparedSQL>(
+        _ query: PostgresQuery, preparedAs tag: Tag.Type, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> PreparedRows {
+        precondition(query.sql == Tag.sql, "\(Tag.self) is not the statement this query builds")
+        return PreparedRows(rows: try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line))
+    }
 }
