@@ -11,13 +11,21 @@ import PostgresNIO
 /// in one place; running a query whose text differs is a programming error.
 public protocol PreparedSQL {
     static var sql: String { get }
+    /// The parameters' types, in order; empty lets the server infer them from the
+    /// statement, which is wrong for a text bind cast in the SQL (`$1::jsonb` would
+    /// expect jsonb's binary form).
+    static var types: [PostgresDataType] { get }
 }
 
-/// `Tag`'s statement with one query's binds. The server infers the parameters' types
-/// from the statement, so its binds must have those types (no text for a jsonb cast).
+extension PreparedSQL {
+    public static var types: [PostgresDataType] { [] }
+}
+
+/// `Tag`'s statement with one query's binds.
 struct PreparedQuery<Tag: PreparedSQL>: PostgresPreparedStatement, Sendable {
     typealias Row = PostgresRow
     static var sql: String { Tag.sql }
+    static var bindingDataTypes: [PostgresDataType] { Tag.types }
     let bindings: PostgresBindings
 
     func makeBindings() throws -> PostgresBindings { bindings }

@@ -18,13 +18,23 @@ public struct ContactTimeline: Sendable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         let json = String(decoding: try encoder.encode(data), as: UTF8.self)
-        try await connection.query(
-            """
-            INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
-            VALUES (\(UUID()), \(tenantID), \(contactID), \(kind.rawValue), \(actor), coalesce(\(occurredAt), now()), \(json)::jsonb)
-            """,
-            logger: logger
-        )
+        let query = Self.recordQuery(tenantID, contact: contactID, kind: kind, actor: actor, occurredAt: occurredAt, json: json)
+        try await connection.query(query, preparedAs: Record.self, logger: logger)
+    }
+
+    /// Notes, calls, messages and payments all record here: prepared.
+    enum Record: PreparedSQL {
+        static let sql = ContactTimeline.recordQuery(UUID(), contact: UUID(), kind: .created, actor: nil, occurredAt: nil, json: "").sql
+        static let types: [PostgresDataType] = [.uuid, .uuid, .uuid, .text, .uuid, .timestamptz, .text]
+    }
+
+    static func recordQuery(
+        _ tenantID: UUID, contact contactID: UUID, kind: TimelineKind, actor: UUID?, occurredAt: Date?, json: String
+    ) -> PostgresQuery {
+        """
+        INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
+        VALUES (\(UUID()), \(tenantID), \(contactID), \(kind.rawValue), \(actor), coalesce(\(occurredAt), now()), \(json)::jsonb)
+        """
     }
 
     /// One entry per contact in one statement (imports record thousands at once).

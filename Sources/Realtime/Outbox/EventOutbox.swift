@@ -19,18 +19,25 @@ public struct EventOutbox: Sendable {
         _ tenantID: UUID, type: String, audience: EventAudience, payload: String,
         on connection: PooledConnection, logger: Logger
     ) async throws {
-        let rows = try await connection.query(
-            """
-            WITH inserted AS (
-                INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
-                VALUES (\(tenantID), \(type), \(audience.userIDs), \(audience.roles.map(\.rawValue)), \(payload)::jsonb)
-                RETURNING id
-            )
-            SELECT pg_notify('switchboard_events', id::text) FROM inserted
-            """,
-            logger: logger
+        try await connection.query(
+            Self.emitQuery(tenantID, type: type, audience: audience, payload: payload), preparedAs: Emit.self, logger: logger)
+    }
+
+    /// Every state change of every feature emits: prepared.
+    enum Emit: PreparedSQL {
+        static let sql = EventOutbox.emitQuery(UUID(), type: "", audience: EventAudience(userIDs: [], roles: []), payload: "").sql
+        static let types: [PostgresDataType] = [.uuid, .text, .uuidArray, .textArray, .text]
+    }
+
+    static func emitQuery(_ tenantID: UUID, type: String, audience: EventAudience, payload: String) -> PostgresQuery {
+        """
+        WITH inserted AS (
+            INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
+            VALUES (\(tenantID), \(type), \(audience.userIDs), \(audience.roles.map(\.rawValue)), \(payload)::jsonb)
+            RETURNING id
         )
-        for try await _ in rows {}
+        SELECT pg_notify('switchboard_events', id::text) FROM inserted
+        """
     }
 
     /// Encodes `payload` and records it.
