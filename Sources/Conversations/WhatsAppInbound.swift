@@ -24,7 +24,7 @@ public final class WhatsAppInbound: Service, Sendable {
     let phoneContacts = PhoneContacts()
     let tenants = TenantStore()
     let service: ConversationService
-    let deliveries = StoredDeliveries(table: "whatsapp_deliveries", purpose: .whatsappDeliveries)
+    let deliveries = StoredDeliveries(table: WhatsAppDeliveryTable.self, purpose: .whatsappDeliveries)
     /// How long a status naming an unknown wamid is retried before it is dropped.
     static let unknownStatusPatience: TimeInterval = 300
 
@@ -158,4 +158,9 @@ public final class WhatsAppInbound: Service, Sendable {
             try await events.status(message, in: conversation, at: update.timestamp, on: connection, logger: logger)
         }
     }
+}
+
+/// `whatsapp_deliveries`: verified deliveries as received, until processed.
+enum WhatsAppDeliveryTable: DeliveryTable {
+    static let name = "whatsapp_deliveries"
 }

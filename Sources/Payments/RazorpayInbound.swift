@@ -19,7 +19,7 @@ public final class RazorpayInbound: Service, Sendable {
     let worker: NudgedWorker<Item>
     let store = PaymentStore()
     let events = PaymentEvents()
-    let deliveries = StoredDeliveries(table: "razorpay_deliveries", purpose: .razorpayDeliveries)
+    let deliveries = StoredDeliveries(table: RazorpayDeliveryTable.self, purpose: .razorpayDeliveries)
 
     public init(database: Database, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
@@ -126,4 +126,9 @@ public final class RazorpayInbound: Service, Sendable {
         }
         return nil
     }
+}
+
+/// `razorpay_deliveries`: verified deliveries as received, until processed.
+enum RazorpayDeliveryTable: DeliveryTable {
+    static let name = "razorpay_deliveries"
 }

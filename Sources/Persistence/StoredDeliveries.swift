@@ -19,13 +19,12 @@ public struct StoredDeliveries: Sendable {
         }
     }
 
-    /// A table name from the code, never from input.
-    let table: String
+    let table: any DeliveryTable.Type
     let purpose: CrossTenantPurpose
     public static let maximumAttempts = 10
 
-    public init(table: StaticString, purpose: CrossTenantPurpose) {
-        self.table = "\(table)"
+    public init(table: any DeliveryTable.Type, purpose: CrossTenantPurpose) {
+        self.table = table
         self.purpose = purpose
     }
 
@@ -35,7 +34,7 @@ public struct StoredDeliveries: Sendable {
         try await database.withCrossTenantAccess(purpose, logger: logger) { connection in
             let rows = try await connection.query(
                 """
-                SELECT tenant_id, id FROM \(unescaped: table)
+                SELECT tenant_id, id FROM \(unescaped: table.name)
                 WHERE processed_at IS NULL AND attempts < \(Self.maximumAttempts) AND received_at < now() - interval '2 seconds'
                   AND (retry_at IS NULL OR retry_at <= now())
                 ORDER BY received_at LIMIT 1000
@@ -50,25 +49,29 @@ public struct StoredDeliveries: Sendable {
     /// The delivery's body and arrival, locked for processing; nil when it is
     /// processed already or another node is processing it.
     public func take(_ item: Item, on connection: PooledConnection, logger: Logger) async throws -> (body: [UInt8], receivedAt: Date)? {
-        let rows = try await connection.query(
-            """
-            SELECT body, received_at FROM \(unescaped: table)
-            WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
-            FOR UPDATE SKIP LOCKED
-            """,
-            logger: logger)
-        for try await (body, receivedAt) in rows.decode((ByteBuffer, Date).self) { return (Array(buffer: body), receivedAt) }
+        try await take(item, from: table, on: connection, logger: logger)
+    }
+
+    private func take<Table: DeliveryTable>(
+        _ item: Item, from _: Table.Type, on connection: PooledConnection, logger: Logger
+    ) async throws -> (body: [UInt8], receivedAt: Date)? {
+        let rows = try await connection.query(Take<Table>.query(item), preparedAs: Take<Table>.self, logger: logger)
+        for try await row in rows {
+            let (body, receivedAt) = try row.decode((ByteBuffer, Date).self)
+            return (Array(buffer: body), receivedAt)
+        }
         return nil
     }
 
     /// Marks the taken delivery processed, with a note when nothing could be done with it.
     public func markProcessed(_ item: Item, note: String?, on connection: PooledConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            UPDATE \(unescaped: table) SET processed_at = now(), last_error = \(note)
-            WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
-            """,
-            logger: logger)
+        try await markProcessed(item, note: note, in: table, on: connection, logger: logger)
+    }
+
+    private func markProcessed<Table: DeliveryTable>(
+        _ item: Item, note: String?, in _: Table.Type, on connection: PooledConnection, logger: Logger
+    ) async throws {
+        try await connection.query(MarkProcessed<Table>.query(item, note: note), preparedAs: MarkProcessed<Table>.self, logger: logger)
     }
 
     /// Records a failed attempt: retried after 1, 2, 4 ... seconds (at most 5 minutes).
@@ -76,7 +79,7 @@ public struct StoredDeliveries: Sendable {
         _ = try await database.withTenant(item.tenantID, logger: logger) { connection in
             try await connection.query(
                 """
-                UPDATE \(unescaped: table) SET attempts = attempts + 1, last_error = \(String(String(reflecting: error).prefix(1000))),
+                UPDATE \(unescaped: table.name) SET attempts = attempts + 1, last_error = \(String(String(reflecting: error).prefix(1000))),
                     retry_at = now() + least(300, power(2, attempts)) * interval '1 second'
                 WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
                 """,
@@ -84,3 +87,34 @@ public struct StoredDeliveries: Sendable {
         }
     }
 }
+
+/// A table of stored deliveries (see `StoredDeliveries`); its name is code, never input.
+public protocol DeliveryTable: Sendable {
+    static var name: String { get }
+}
+
+/// Every delivery is taken and marked once: both prepared, per table.
+enum Take<Table: DeliveryTable>: PreparedSQL {
+    static var sql: String { query(StoredDeliveries.Item(tenantID: UUID(), deliveryID: UUID())).sql }
+
+    static func query(_ item: StoredDeliveries.Item) -> PostgresQuery {
+        """
+        SELECT body, received_at FROM \(unescaped: Table.name)
+        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
+        FOR UPDATE SKIP LOCKED
+        """
+    }
+}
+
+enum MarkProcessed<Table: DeliveryTable>: PreparedSQL {
+    static var sql: String { query(StoredDeliveries.Item(tenantID: UUID(), deliveryID: UUID()), note: nil).sql }
+    static var types: [PostgresDataType] { [.text, .uuid, .uuid] }
+
+    static func query(_ item: StoredDeliveries.Item, note: String?) -> PostgresQuery {
+        """
+        UPDATE \(unescaped: Table.name) SET processed_at = now(), last_error = \(note)
+        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
+        """
+    }
+}
+
