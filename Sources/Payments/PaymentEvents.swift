@@ -57,10 +57,17 @@ struct PaymentEvents: Sendable {
     private func contactPeople(_ payment: Payment, on connection: PooledConnection, logger: Logger) async throws -> (
         owner: UUID?, customer: UUID?
     ) {
-        let rows = try await connection.query(
-            "SELECT owner_id, customer_user_id FROM contacts WHERE tenant_id = \(payment.tenantID) AND id = \(payment.contactID)",
-            logger: logger)
-        for try await (owner, customer) in rows.decode((UUID?, UUID?).self) { return (owner, customer) }
+        let query = Self.contactPeopleQuery(payment.tenantID, contact: payment.contactID)
+        for try await row in try await connection.query(query, preparedAs: ContactPeople.self, logger: logger) {
+            return try row.decode((UUID?, UUID?).self)
+        }
         return (nil, nil)
+    }
+
+    /// Every payment event reads who to tell: prepared.
+    enum ContactPeople: PreparedSQL { static let sql = PaymentEvents.contactPeopleQuery(UUID(), contact: UUID()).sql }
+
+    static func contactPeopleQuery(_ tenantID: UUID, contact: UUID) -> PostgresQuery {
+        "SELECT owner_id, customer_user_id FROM contacts WHERE tenant_id = \(tenantID) AND id = \(contact)"
     }
 }

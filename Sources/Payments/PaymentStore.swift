@@ -30,16 +30,30 @@ struct PaymentStore: Sendable {
 
     /// Writes the state fields a verification or a webhook changes.
     func save(_ payment: Payment, on connection: PooledConnection, logger: Logger) async throws {
-        try await connection.query(
-            """
-            UPDATE payments SET status = \(payment.status.rawValue), razorpay_payment_id = \(payment.razorpayPaymentID),
-                captured_minor = \(payment.captured), refunded_minor = \(payment.refunded), method = \(payment.method),
-                error_code = \(payment.errorCode), error_description = \(payment.errorDescription), mismatch = \(payment.mismatch),
-                verified_at = \(payment.verifiedAt), authorized_at = \(payment.authorizedAt), captured_at = \(payment.capturedAt),
-                failed_at = \(payment.failedAt), updated_at = now()
-            WHERE tenant_id = \(payment.tenantID) AND id = \(payment.id)
-            """,
-            logger: logger)
+        try await connection.query(Self.saveQuery(payment), preparedAs: Save.self, logger: logger)
+    }
+
+    /// Every Razorpay event that changes a payment runs these: prepared.
+    enum Save: PreparedSQL {
+        /// Any payment gives the statement's text: its values are binds.
+        static let sql = PaymentStore.saveQuery(
+            Payment(
+                id: UUID(), tenantID: UUID(), kind: .order, contactID: UUID(), customerUserID: nil, productID: nil,
+                description: nil, amount: 100, currency: "INR", status: .created, razorpayOrderID: nil, razorpayPaymentID: nil,
+                razorpayLinkID: nil, shortURL: nil, captured: 0, refunded: 0, method: nil, errorCode: nil, errorDescription: nil,
+                mismatch: nil, createdBy: nil, createdAt: Date(), updatedAt: Date())
+        ).sql
+    }
+
+    static func saveQuery(_ payment: Payment) -> PostgresQuery {
+        """
+        UPDATE payments SET status = \(payment.status.rawValue), razorpay_payment_id = \(payment.razorpayPaymentID),
+            captured_minor = \(payment.captured), refunded_minor = \(payment.refunded), method = \(payment.method),
+            error_code = \(payment.errorCode), error_description = \(payment.errorDescription), mismatch = \(payment.mismatch),
+            verified_at = \(payment.verifiedAt), authorized_at = \(payment.authorizedAt), captured_at = \(payment.capturedAt),
+            failed_at = \(payment.failedAt), updated_at = now()
+        WHERE tenant_id = \(payment.tenantID) AND id = \(payment.id)
+        """
     }
 
     func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PooledConnection, logger: Logger) async throws -> Payment? {
@@ -56,29 +70,37 @@ struct PaymentStore: Sendable {
     func find(
         _ tenantID: UUID, orderID: String?, linkID: String?, on connection: PooledConnection, logger: Logger
     ) async throws -> Payment? {
-        try await one(
-            connection.query(
-                """
-                SELECT \(unescaped: Self.columns) FROM payments p
-                WHERE p.tenant_id = \(tenantID)
-                  AND ((\(orderID)::text IS NOT NULL AND p.razorpay_order_id = \(orderID))
-                       OR (\(linkID)::text IS NOT NULL AND p.razorpay_link_id = \(linkID)))
-                ORDER BY p.created_at LIMIT 1
-                FOR UPDATE
-                """,
-                logger: logger))
+        let query = Self.findQuery(tenantID, orderID: orderID, linkID: linkID)
+        return try await one(connection.query(query, preparedAs: FindByOrderOrLink.self, logger: logger))
+    }
+
+    enum FindByOrderOrLink: PreparedSQL { static let sql = PaymentStore.findQuery(UUID(), orderID: nil, linkID: nil).sql }
+
+    static func findQuery(_ tenantID: UUID, orderID: String?, linkID: String?) -> PostgresQuery {
+        """
+        SELECT \(unescaped: Self.columns) FROM payments p
+        WHERE p.tenant_id = \(tenantID)
+          AND ((\(orderID)::text IS NOT NULL AND p.razorpay_order_id = \(orderID))
+               OR (\(linkID)::text IS NOT NULL AND p.razorpay_link_id = \(linkID)))
+        ORDER BY p.created_at LIMIT 1
+        FOR UPDATE
+        """
     }
 
     /// The payment whose Razorpay payment id is `paymentID` (refund events name only that).
     func find(_ tenantID: UUID, razorpayPaymentID: String, on connection: PooledConnection, logger: Logger) async throws -> Payment? {
-        try await one(
-            connection.query(
-                """
-                SELECT \(unescaped: Self.columns) FROM payments p
-                WHERE p.tenant_id = \(tenantID) AND p.razorpay_payment_id = \(razorpayPaymentID)
-                ORDER BY p.created_at LIMIT 1 FOR UPDATE
-                """,
-                logger: logger))
+        let query = Self.findQuery(tenantID, razorpayPaymentID: razorpayPaymentID)
+        return try await one(connection.query(query, preparedAs: FindByPaymentID.self, logger: logger))
+    }
+
+    enum FindByPaymentID: PreparedSQL { static let sql = PaymentStore.findQuery(UUID(), razorpayPaymentID: "").sql }
+
+    static func findQuery(_ tenantID: UUID, razorpayPaymentID: String) -> PostgresQuery {
+        """
+        SELECT \(unescaped: Self.columns) FROM payments p
+        WHERE p.tenant_id = \(tenantID) AND p.razorpay_payment_id = \(razorpayPaymentID)
+        ORDER BY p.created_at LIMIT 1 FOR UPDATE
+        """
     }
 
     /// The payment an earlier request with this idempotency key created, and that request's fingerprint.
@@ -191,7 +213,7 @@ struct PaymentStore: Sendable {
 
     // MARK: decoding
 
-    private func one(_ rows: PostgresRowSequence) async throws -> Payment? {
+    private func one(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> Payment? {
         for try await row in rows {
             var cells = row.makeIterator()
             return try Self.payment(&cells)
