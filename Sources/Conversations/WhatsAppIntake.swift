@@ -76,20 +76,12 @@ public struct WhatsAppIntake: Sendable {
     /// Stores `rows` (of any tenants) in one transaction; true for each row stored, false
     /// for the same bytes stored before (or twice in this batch).
     static func store(_ rows: [NewDelivery], database: Database) async throws -> [Bool] {
-        let logger = rows[0].logger
-        let stored = try await database.withCrossTenantAccess(.webhookIntake, logger: logger) { connection in
-            let inserted = try await connection.query(
-                """
-                INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256)
-                SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
-                                     \(rows.map(\.body))::bytea[], \(rows.map(\.digest))::bytea[])
-                ON CONFLICT (tenant_id, body_sha256) DO NOTHING RETURNING id
-                """,
-                logger: logger)
-            var ids = Set<UUID>()
-            for try await id in inserted.decode(UUID.self) { ids.insert(id) }
-            return ids
-        }
-        return rows.map { stored.contains($0.id) }
+        let insert: PostgresQuery = """
+            INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256)
+            SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
+                                 \(rows.map(\.body))::bytea[], \(rows.map(\.digest))::bytea[])
+            ON CONFLICT (tenant_id, body_sha256) DO NOTHING RETURNING id
+            """
+        return try await StoredDeliveries.insertBatch(insert, ids: rows.map(\.id), database: database, logger: rows[0].logger)
     }
 }

@@ -66,20 +66,12 @@ public struct RazorpayIntake: Sendable {
     /// Stores `rows` (of any tenants) in one transaction; true for each row stored, false
     /// for an event id stored before (or twice in this batch).
     static func store(_ rows: [NewDelivery], database: Database) async throws -> [Bool] {
-        let logger = rows[0].logger
-        let stored = try await database.withCrossTenantAccess(.webhookIntake, logger: logger) { connection in
-            let inserted = try await connection.query(
-                """
-                INSERT INTO razorpay_deliveries (id, tenant_id, event_id, body)
-                SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
-                                     \(rows.map(\.eventID))::text[], \(rows.map(\.body))::bytea[])
-                ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
-                """,
-                logger: logger)
-            var ids = Set<UUID>()
-            for try await id in inserted.decode(UUID.self) { ids.insert(id) }
-            return ids
-        }
-        return rows.map { stored.contains($0.id) }
+        let insert: PostgresQuery = """
+            INSERT INTO razorpay_deliveries (id, tenant_id, event_id, body)
+            SELECT * FROM unnest(\(rows.map(\.id))::uuid[], \(rows.map(\.tenantID))::uuid[],
+                                 \(rows.map(\.eventID))::text[], \(rows.map(\.body))::bytea[])
+            ON CONFLICT (tenant_id, event_id) DO NOTHING RETURNING id
+            """
+        return try await StoredDeliveries.insertBatch(insert, ids: rows.map(\.id), database: database, logger: rows[0].logger)
     }
 }
