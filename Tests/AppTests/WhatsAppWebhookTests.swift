@@ -297,6 +297,41 @@ struct WhatsAppWebhookTests {
         }
     }
 
+    /// Webhooks that arrive together are stored in one transaction (group commit), whatever
+    /// their tenants: each must land in the tenant of the key it came with.
+    @Test("webhooks of two tenants arriving at once, stored in shared batches, each land only in their own tenant")
+    func concurrentTenantsShareBatches() async throws {
+        try await GraphStandIn().run { standIn in
+            try await API.run { api in
+                let a = try await Setup.make(api, standIn, "batch-a", phoneNumberID: "111111111111111")
+                let b = try await Setup.make(api, standIn, "batch-b", phoneNumberID: "222222222222222")
+                let sends = (0..<20).flatMap { n in
+                    [(a, Bodies.text(phoneNumberID: a.number.phoneNumberID, from: "91981000\(1000 + n)", wamid: "wamid.batchA\(n)", body: "A\(n)")),
+                     (b, Bodies.text(phoneNumberID: b.number.phoneNumberID, from: "91982000\(1000 + n)", wamid: "wamid.batchB\(n)", body: "B\(n)"))]
+                }
+                // act
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for (setup, body) in sends {
+                        group.addTask {
+                            try await api.deliver(body, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status
+                        }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }
+                }
+                // check
+                #expect(statuses.count == 40 && statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+                for (setup, prefix, other) in [(a, "A", "B"), (b, "B", "A")] {
+                    try await api.eventually("\(prefix)'s messages are stored") {
+                        try await api.count("messages", in: setup.tenant) == 20
+                    }
+                    #expect(try await api.count("whatsapp_deliveries", in: setup.tenant) == 20)
+                    #expect(try await api.count("messages", in: setup.tenant, where: "body LIKE '\(other)%'") == 0)
+                    #expect(try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.batch\(prefix)%'") == 20)
+                }
+            }
+        }
+    }
+
     @Test("a webhook key of tenant A never writes into tenant B, whatever the body says")
     func crossTenantWebhooks() async throws {
         try await GraphStandIn().run { standIn in
