@@ -159,6 +159,19 @@ struct EventParsingTests {
         #expect(try RazorpayEvent.parse(body).payment?.amount == 9_007_199_254_740_993)
     }
 
+    @Test("JSON's booleans, whole numbers and other numbers stay apart")
+    func numbersAndBooleans() throws {
+        let json = try JSONValue.parse(
+            Array(#"{"t":true,"f":false,"one":1,"zero":0,"minus":-5,"big":12345678901234567890,"exp":1e2,"frac":1.5,"s":"1","n":null,"a":[true,2]}"#.utf8))
+        #expect(json["t"] == .bool(true) && json["f"] == .bool(false))
+        #expect(json["one"] == .int(1) && json["zero"] == .int(0) && json["minus"] == .int(-5))
+        #expect(json["big"] == .double(12_345_678_901_234_567_890) && json["exp"] == .double(100) && json["frac"] == .double(1.5))
+        #expect(json["s"] == .string("1") && json["n"] == .null && json["a"] == .array([.bool(true), .int(2)]))
+        // An amount written as a boolean is no amount.
+        let body = Self.paymentEvent("payment.captured", entity: #"{"id":"pay_1","amount":true,"currency":"INR","status":"captured"}"#)
+        #expect(try RazorpayEvent.parse(body).payment == nil)
+    }
+
     @Test(
         "bodies that are not Razorpay events are refused with a reason",
         arguments: [
