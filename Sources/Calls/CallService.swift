@@ -71,7 +71,7 @@ public struct CallService: Sendable {
         }
 
         // Phase 2: the room, outside any transaction (a slow SFU must not hold one open).
-        let callID = UUID()
+        let callID = UUID.timeOrdered()
         let room = "call-\(callID.uuidString.lowercased())"
         let rooms = RoomServiceClient(credentials: livekit, httpClient: httpClient)
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// A note an agent wrote on a contact.
@@ -17,7 +18,7 @@ extension ContactService {
     public func addNote(to contactID: UUID, body: String, by actor: ContactActor, logger: Logger) async throws -> ContactNote {
         try await database.withTenant(actor.tenantID, logger: logger) { connection in
             _ = try await visible(contactID, by: actor, on: connection, logger: logger)
-            let id = UUID()
+            let id = UUID.timeOrdered()
             let rows = try await connection.query(
                 """
                 WITH note AS (

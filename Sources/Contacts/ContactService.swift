@@ -32,7 +32,7 @@ public struct ContactService: Sendable {
             }
             let contact = try await uniquePhone((actor.tenantID, nil, draft.phone), on: connection, logger: logger) {
                 try await store.insert(
-                    draft, id: UUID(), tenantID: actor.tenantID, createdBy: actor.userID, on: connection, logger: logger)
+                    draft, id: UUID.timeOrdered(), tenantID: actor.tenantID, createdBy: actor.userID, on: connection, logger: logger)
             }
             try await tags.ensure(actor.tenantID, contact.tags, on: connection, logger: logger)
             try await timeline.record(

@@ -43,7 +43,7 @@ public struct ContactTasks: Sendable {
     public func createCallback(
         _ tenantID: UUID, contact: CustomerContact, callID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws {
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let title = "Call back \(contact.name) (missed call)"
         try await connection.query(
             """

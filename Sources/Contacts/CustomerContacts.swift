@@ -59,7 +59,7 @@ public struct CustomerContacts: Sendable {
         if settings.contacts.autoAssign {
             draft.ownerID = try await assignment.nextOwners(tenantID, count: 1, on: connection, logger: logger).first
         }
-        let contact = try await store.insert(draft, id: UUID(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
+        let contact = try await store.insert(draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
         try await timeline.record(tenantID, contact: contact.id, kind: .created, actor: userID, data: ["source": "portal"], on: connection, logger: logger)
         if let owner = contact.ownerID {
             try await assignment.announce(tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)

@@ -121,7 +121,7 @@ struct ConversationStore: Sendable {
         _ tenantID: UUID, channel: Conversation.Channel, contact: UUID?, customer: UUID?, assignee: UUID?,
         on connection: PooledConnection, logger: Logger
     ) async throws -> (id: UUID, created: Bool) {
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let inserted = try await firstID(
             connection.query(
                 """

@@ -12,7 +12,7 @@ struct MessageStore: Sendable {
         """
 
     struct Draft: Sendable {
-        var id = UUID()
+        var id = UUID.timeOrdered()
         let conversationID: UUID
         let direction: ChatMessage.Direction
         let authorID: UUID?

@@ -56,7 +56,7 @@ public struct WhatsAppIntake: Sendable {
             account = fresh
         }
         // bytea binds are ByteBuffers ([UInt8] would be sent as a "char" array).
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let stored = try await deliveries.submit(NewDelivery(
             id: id, tenantID: account.tenantID, body: ByteBuffer(bytes: body),
             digest: ByteBuffer(bytes: SHA256.hash(data: body)), logger: logger))

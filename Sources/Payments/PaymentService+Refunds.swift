@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 import Razorpay
 
@@ -41,7 +42,7 @@ extension PaymentService {
             guard requested <= refundable else { throw PaymentError.refundTooLarge(refundable: refundable) }
             guard requested >= 100 else { throw PaymentError.invalid(pointer: "/amount", detail: "must be at least 100 (1.00 in major units)") }
             let refund = Refund(
-                id: UUID(), paymentID: paymentID, amount: requested, status: .requested, razorpayRefundID: nil, error: nil,
+                id: UUID.timeOrdered(), paymentID: paymentID, amount: requested, status: .requested, razorpayRefundID: nil, error: nil,
                 createdBy: actor.userID, createdAt: Date(), updatedAt: Date())
             try await store.insert(
                 refund, tenantID: actor.tenantID, idempotencyKey: idempotencyKey, requestHash: idempotencyKey == nil ? nil : fingerprint,

@@ -72,7 +72,7 @@ public struct PaymentService: Sendable {
         let fingerprint = charge.fingerprint(.order)
         let (resolved, earlier) = try await prepare(charge, kind: .order, by: actor, idempotencyKey: idempotencyKey, logger: logger)
         if let earlier { return (earlier, resolved.credentials.keyID, resolved.contact, true) }
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let order: RazorpayOrder
         do {
             order = try await client.createOrder(
@@ -102,7 +102,7 @@ public struct PaymentService: Sendable {
         let fingerprint = charge.fingerprint(.link)
         let (resolved, earlier) = try await prepare(charge, kind: .link, by: actor, idempotencyKey: idempotencyKey, logger: logger)
         if let earlier { return (earlier, true, nil) }
-        let id = UUID()
+        let id = UUID.timeOrdered()
         let link: RazorpayPaymentLink
         do {
             link = try await client.createPaymentLink(

@@ -59,7 +59,7 @@ public struct ProductCatalog: Sendable {
             let rows = try await connection.query(
                 """
                 INSERT INTO products (id, tenant_id, name, price_minor, currency, active)
-                VALUES (\(UUID()), \(tenantID), \(name), \(price), \(currency), \(active))
+                VALUES (\(UUID.timeOrdered()), \(tenantID), \(name), \(price), \(currency), \(active))
                 RETURNING \(unescaped: Self.columns)
                 """,
                 logger: logger)

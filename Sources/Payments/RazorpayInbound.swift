@@ -106,7 +106,7 @@ public final class RazorpayInbound: Service, Sendable {
             refund = refunds[index]
         } else {
             refund = Refund(
-                id: UUID(), paymentID: payment.id, amount: entity.amount, status: .pending, razorpayRefundID: entity.id, error: nil,
+                id: UUID.timeOrdered(), paymentID: payment.id, amount: entity.amount, status: .pending, razorpayRefundID: entity.id, error: nil,
                 createdBy: nil, createdAt: Date(), updatedAt: Date())
             try await store.insert(refund, tenantID: tenantID, idempotencyKey: nil, requestHash: nil, on: connection, logger: logger)
             refunds.append(refund)

@@ -46,7 +46,7 @@ public struct RazorpayIntake: Sendable {
         // Without the header (Razorpay always sends it), the body itself names the event.
         let id = eventID.flatMap { (1...200).contains($0.count) ? $0 : nil }
             ?? "sha256:" + SHA256.hash(data: body).map { String(format: "%02x", $0) }.joined()
-        let deliveryID = UUID()
+        let deliveryID = UUID.timeOrdered()
         let stored = try await deliveries.submit(NewDelivery(
             id: deliveryID, tenantID: account.tenantID, eventID: id, body: ByteBuffer(bytes: body), logger: logger))
         guard stored else { return .duplicate }

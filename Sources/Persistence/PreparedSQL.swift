@@ -1,4 +1,5 @@
 import PostgresNIO
+import Synchronization
 
 /// A statement that a hot path runs as a named prepared statement: parsed once per
 /// connection, and after a few runs planned once too (PostgreSQL's generic plan).
@@ -25,6 +26,9 @@ extension PreparedSQL {
 struct PreparedQuery<Tag: PreparedSQL>: PostgresPreparedStatement, Sendable {
     typealias Row = PostgresRow
     static var sql: String { Tag.sql }
+    /// PostgresNIO's default name is `String(reflecting:)` of this generic type, which
+    /// was a percent of a node's CPU under webhook load; the names are made once.
+    static var name: String { PreparedStatementNames.shared.name(of: Tag.self) }
     static var bindingDataTypes: [PostgresDataType] { Tag.types }
     let bindings: PostgresBindings
 
@@ -43,4 +47,19 @@ public struct PreparedRows: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rows: rows.makeIterator()) }
+}
+
+/// Each tag's statement name, made once per process.
+final class PreparedStatementNames: Sendable {
+    static let shared = PreparedStatementNames()
+    private let names = Mutex<[ObjectIdentifier: String]>([:])
+
+    func name(of tag: any PreparedSQL.Type) -> String {
+        names.withLock { names in
+            if let name = names[ObjectIdentifier(tag)] { return name }
+            let name = String(reflecting: tag)
+            names[ObjectIdentifier(tag)] = name
+            return name
+        }
+    }
 }

@@ -109,7 +109,8 @@ public protocol DeliveryTable: Sendable {
 
 /// Every delivery is taken and marked once: both prepared, per table.
 enum Take<Table: DeliveryTable>: PreparedSQL {
-    static var sql: String { query(StoredDeliveries.Item(tenantID: UUID(), deliveryID: UUID())).sql }
+    // Only the text is wanted; generic types cannot store it, so it is made per use.
+    static var sql: String { query(StoredDeliveries.Item(tenantID: .placeholder, deliveryID: .placeholder)).sql }
 
     static func query(_ item: StoredDeliveries.Item) -> PostgresQuery {
         """
@@ -121,7 +122,7 @@ enum Take<Table: DeliveryTable>: PreparedSQL {
 }
 
 enum MarkProcessed<Table: DeliveryTable>: PreparedSQL {
-    static var sql: String { query(StoredDeliveries.Item(tenantID: UUID(), deliveryID: UUID()), note: nil).sql }
+    static var sql: String { query(StoredDeliveries.Item(tenantID: .placeholder, deliveryID: .placeholder), note: nil).sql }
     static var types: [PostgresDataType] { [.text, .uuid, .uuid] }
 
     static func query(_ item: StoredDeliveries.Item, note: String?) -> PostgresQuery {

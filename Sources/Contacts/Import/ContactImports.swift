@@ -35,7 +35,7 @@ public struct ContactImports: Sendable {
             ContactImport.Failure(row: $0.rowNumber, reason: $0.reason)
         }
         let job = ContactImport(
-            id: UUID(), tenantID: actor.tenantID, createdBy: actor.userID, fileName: fileName, format: format.rawValue,
+            id: UUID.timeOrdered(), tenantID: actor.tenantID, createdBy: actor.userID, fileName: fileName, format: format.rawValue,
             overwrite: overwrite, status: .queued, totalRows: parsed.totalRows,
             processedRows: parsed.blankRows + parsed.problems.count + parsed.mergedWithinFile, created: 0,
             merged: parsed.mergedWithinFile, skipped: parsed.blankRows, failed: parsed.problems.count, failures: Array(failures),

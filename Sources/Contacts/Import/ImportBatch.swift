@@ -163,7 +163,7 @@ struct NewContact: Encodable {
     }
 
     init(_ row: ImportedContact) {
-        id = UUID()
+        id = UUID.timeOrdered()
         // A row without a name still makes a contact; its phone names it until someone edits it.
         name = String((row.name ?? row.phone.e164).prefix(200))
         phone = row.phone.e164

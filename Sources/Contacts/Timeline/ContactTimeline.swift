@@ -33,7 +33,7 @@ public struct ContactTimeline: Sendable {
     ) -> PostgresQuery {
         """
         INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
-        VALUES (\(UUID()), \(tenantID), \(contactID), \(kind.rawValue), \(actor), coalesce(\(occurredAt), now()), \(json)::jsonb)
+        VALUES (\(UUID.timeOrdered()), \(tenantID), \(contactID), \(kind.rawValue), \(actor), coalesce(\(occurredAt), now()), \(json)::jsonb)
         """
     }
 
