@@ -36,7 +36,7 @@ public final class WhatsAppInbound: Service, Sendable {
         self.database = database
         self.service = service
         self.logger = logger
-        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4)
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1)
     }
 
     func nudge(_ tenantID: UUID, delivery: UUID) {

@@ -24,7 +24,7 @@ public final class RazorpayInbound: Service, Sendable {
     public init(database: Database, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
         self.logger = logger
-        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4)
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1)
     }
 
     func nudge(_ tenantID: UUID, delivery: UUID) {

@@ -8,21 +8,41 @@ import Synchronization
 /// node was down). Up to `concurrency` items are worked on at a time. An item this
 /// node already holds (nudged and waiting, or being worked on) is not taken again
 /// when a poll finds it.
+///
+/// While nudges keep arriving (one within `arrivalWindow`), at most
+/// `concurrencyWhileArriving` items are worked on at a time. Nudges come from requests
+/// that are answered once the item is stored (webhook intake): their answers wait for
+/// the CPU the workers use, and more workers barely raise how many items are worked off
+/// during such a burst. With 4 Razorpay workers a node acknowledged 1,000 webhooks/s
+/// with a p99 of 135 ms and processed 219/s meanwhile; with 1, 9.3 ms and 197/s
+/// (`ops/bench payments`). The backlog is worked off at full concurrency afterwards.
 public final class NudgedWorker<Item: Sendable & Hashable>: Sendable {
     private let stream: AsyncStream<Item?>
     private let continuation: AsyncStream<Item?>.Continuation
     private let held = Mutex<Set<Item>>([])
+    private let lastNudge = Mutex<ContinuousClock.Instant?>(nil)
     let pollInterval: Duration
     let concurrency: Int
+    let concurrencyWhileArriving: Int
+    let arrivalWindow: Duration
 
-    public init(pollInterval: Duration, concurrency: Int) {
+    public init(pollInterval: Duration, concurrency: Int, concurrencyWhileArriving: Int? = nil, arrivalWindow: Duration = .milliseconds(250)) {
         self.pollInterval = pollInterval
         self.concurrency = concurrency
+        self.concurrencyWhileArriving = max(1, min(concurrency, concurrencyWhileArriving ?? concurrency))
+        self.arrivalWindow = arrivalWindow
         // A burst beyond this many waiting nudges is left to the next poll.
         (stream, continuation) = AsyncStream.makeStream(of: Item?.self, bufferingPolicy: .bufferingOldest(10_000))
     }
 
+    /// How many items may be worked on at once right now.
+    var currentConcurrency: Int {
+        guard concurrencyWhileArriving < concurrency, let last = lastNudge.withLock({ $0 }) else { return concurrency }
+        return ContinuousClock.now - last < arrivalWindow ? concurrencyWhileArriving : concurrency
+    }
+
     public func nudge(_ item: Item) {
+        if concurrencyWhileArriving < concurrency { lastNudge.withLock { $0 = .now } }
         guard held.withLock({ $0.insert(item).inserted }) else { return }
         if case .dropped = continuation.yield(item) {
             held.withLock { _ = $0.remove(item) }
@@ -56,7 +76,7 @@ public final class NudgedWorker<Item: Sendable & Hashable>: Sendable {
                             held.withLock { _ = $0.remove(item) }
                             continue
                         }
-                        if running >= concurrency {
+                        while running >= currentConcurrency {
                             await group.next()
                             running -= 1
                         }
