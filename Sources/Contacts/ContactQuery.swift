@@ -13,11 +13,7 @@ struct ContactQuery {
         if let stage = filter.stage { conditions.append("c.stage = \(bind(stage.rawValue))") }
         if let temperature = filter.temperature { conditions.append("c.temperature = \(bind(temperature.rawValue))") }
         if let source = filter.source { conditions.append("c.source = \(bind(source))") }
-        if let tag = filter.tag {
-            // contact_tags (migration 0013): an index range scan, where `tags @>` could
-            // only filter (not leakproof, so no index under row-level security).
-            conditions.append("c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.tenant_id = \(bind(tenantID)) AND ct.tag = \(bind(tag)))")
-        }
+        if let tag = filter.tag { conditions.append("c.tags @> ARRAY[\(bind(tag))]::text[]") }
         if let owner = filter.ownerID { conditions.append("c.owner_id = \(bind(owner))") }
         if filter.unassigned { conditions.append("c.owner_id IS NULL") }
         if let owner = visibleOwner { conditions.append("c.owner_id = \(bind(owner))") }

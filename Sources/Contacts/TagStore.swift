@@ -16,8 +16,7 @@ struct TagStore: Sendable {
         let rows = try await connection.query(
             """
             SELECT t.name, t.color, t.created_at,
-                   (SELECT count(*) FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id
-                    WHERE ct.tenant_id = t.tenant_id AND ct.tag = t.name AND c.deleted_at IS NULL)
+                   (SELECT count(*) FROM contacts c WHERE c.tenant_id = t.tenant_id AND c.deleted_at IS NULL AND c.tags @> ARRAY[t.name])
             FROM tags t WHERE t.tenant_id = \(tenantID) ORDER BY t.name
             """,
             logger: logger
@@ -53,7 +52,7 @@ struct TagStore: Sendable {
         try await connection.query(
             """
             UPDATE contacts SET tags = array_remove(tags, \(name)), updated_at = now()
-            WHERE tenant_id = \(tenantID) AND id IN (SELECT contact_id FROM contact_tags WHERE tenant_id = \(tenantID) AND tag = \(name))
+            WHERE tenant_id = \(tenantID) AND tags @> ARRAY[\(name)]::text[]
             """,
             logger: logger
         )

@@ -526,9 +526,7 @@ def explain_sql(kind, tenant_id, *args):
             + "\nORDER BY c.created_at DESC, c.id DESC\nLIMIT 51")
 
     if kind == "stage-tag":
-        sql = page([f"c.stage = {sql_literal(args[0])}",
-                    f"c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.tenant_id = '{tenant_id}' "
-                    f"AND ct.tag = {sql_literal(args[1])})"])
+        sql = page([f"c.stage = {sql_literal(args[0])}", f"c.tags @> ARRAY[{sql_literal(args[1])}]::text[]"])
     elif kind == "phone":
         # ContactQuery.phoneCondition: the digits as typed, reversed, and after the
         # country code (trunk zeros dropped), each a range ":" closes.
