@@ -148,6 +148,57 @@ struct ContactsListTests {
         }
     }
 
+    @Test("the tag filter and the tag counts follow every way a contact's tags change, and stay in their tenant")
+    func tagFilterFollowsTagChanges() async throws {
+        try await TestApp.run { app in
+            // setup
+            let api = ContactsAPI(app: app)
+            let tenant = try await app.seedTenant("acme")
+            let other = try await app.seedTenant("globex")
+            let owner = try await app.token(tenant, .owner)
+            let outsider = try await app.token(other, .owner)
+            let a = try await api.createID(owner, ["name": "A", "tags": ["vip", "delhi"]])
+            let b = try await api.createID(owner, ["name": "B", "tags": ["delhi"]])
+            let elsewhere = try await api.createID(outsider, ["name": "Elsewhere", "tags": ["vip", "delhi"]])
+            func tagged(_ tag: String, _ token: String? = nil) async throws -> Set<String> {
+                Set(try await api.listIDs(token ?? owner, [("tag", tag)]))
+            }
+            func counts() async throws -> [String: Int] {
+                let items = try await app.request(.get, "/v1/tags", token: owner).jsonObject()["items"] as? [[String: Any]] ?? []
+                return Dictionary(uniqueKeysWithValues: items.compactMap { item in
+                    (item["name"] as? String).map { ($0, item["contactCount"] as? Int ?? -1) }
+                })
+            }
+            #expect(try await tagged("vip") == [a])
+            #expect(try await tagged("delhi") == [a, b])
+            #expect(try await tagged("vip", outsider) == [elsewhere])
+
+            // act + check: a PATCH replacing the tags
+            #expect(try await api.patch(owner, a, ["tags": ["mumbai"]]).status == .ok)
+            #expect(try await tagged("vip").isEmpty)
+            #expect(try await tagged("delhi") == [b])
+            #expect(try await tagged("mumbai") == [a])
+
+            // act + check: bulk add and remove
+            #expect(try await api.bulk(owner, ids: [a, b], action: "addTag", value: "hot-lead").status == .ok)
+            #expect(try await tagged("hot-lead") == [a, b])
+            #expect(try await api.bulk(owner, ids: [b], action: "removeTag", value: "hot-lead").status == .ok)
+            #expect(try await tagged("hot-lead") == [a])
+            #expect(try await counts()["hot-lead"] == 1)
+
+            // act + check: deleting a tag from the catalogue removes it everywhere in this tenant only
+            #expect(try await app.request(.delete, "/v1/tags/delhi", token: owner).status == .noContent)
+            #expect(try await tagged("delhi").isEmpty)
+            #expect(try await tagged("delhi", outsider) == [elsewhere])
+
+            // act + check: a deleted contact is neither listed nor counted
+            #expect(try await app.request(.delete, "/v1/contacts/\(a)", token: owner).status == .noContent)
+            #expect(try await tagged("mumbai").isEmpty)
+            #expect(try await counts()["mumbai"] == 0)
+            #expect(try await tagged("vip", outsider) == [elsewhere])
+        }
+    }
+
     // MARK: - Pagination
 
     @Test(
