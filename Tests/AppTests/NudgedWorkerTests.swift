@@ -13,18 +13,23 @@ import Testing
         var done: Int { state.withLock { $0.done } }
     }
 
+    /// Runs `worker` (nothing to poll), each item taking `each`, counted by `gauge`.
+    static func start(_ worker: NudgedWorker<Int>, each: Duration, gauge: Gauge) -> Task<Void, Never> {
+        Task {
+            await worker.run(poll: { [] }) { _ in
+                gauge.begin()
+                try? await Task.sleep(for: each)
+                gauge.end()
+            }
+        }
+    }
+
     @Test("one item at a time while nudges keep arriving, then the backlog at full concurrency")
     func concurrencyFollowsArrivals() async throws {
         let worker = NudgedWorker<Int>(
             pollInterval: .seconds(60), concurrency: 4, concurrencyWhileArriving: 1, arrivalWindow: .seconds(1))
         let gauge = Gauge()
-        let running = Task {
-            await worker.run(poll: { [] }) { _ in
-                gauge.begin()
-                try? await Task.sleep(for: .milliseconds(20))
-                gauge.end()
-            }
-        }
+        let running = Self.start(worker, each: .milliseconds(20), gauge: gauge)
         defer { running.cancel() }
         // 80 items, one every 5 ms: four times what one worker keeps up with. (The
         // window is long so that a stalled test machine does not end it early.)
@@ -43,13 +48,7 @@ import Testing
     func fullConcurrencyByDefault() async throws {
         let worker = NudgedWorker<Int>(pollInterval: .seconds(60), concurrency: 4)
         let gauge = Gauge()
-        let running = Task {
-            await worker.run(poll: { [] }) { _ in
-                gauge.begin()
-                try? await Task.sleep(for: .milliseconds(50))
-                gauge.end()
-            }
-        }
+        let running = Self.start(worker, each: .milliseconds(50), gauge: gauge)
         defer { running.cancel() }
         for item in 0..<8 { worker.nudge(item) }
         while gauge.done < 8 { try await Task.sleep(for: .milliseconds(10)) }

@@ -100,7 +100,7 @@ public struct OutboxReader: Sendable {
             for try await exists in check.decode(Bool.self) { retained = retained || exists }
             let rows = try await connection.query(
                 """
-                SELECT txid::text AS txid_text, id, tenant_id, type, audience_user_ids, audience_roles, payload::text, occurred_at
+                SELECT \(unescaped: Self.columns)
                 FROM events
                 WHERE tenant_id = \(tenantID)
                   AND (txid, id) > (\(String(position.transactionID))::xid8, \(position.eventID))
