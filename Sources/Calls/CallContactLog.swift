@@ -31,7 +31,11 @@ struct CallContactLog: Sendable {
                 durationSeconds: call.durationSeconds, agent: agent),
             at: call.endedAt, on: connection, logger: logger)
         if inbound, call.status == .missed || call.status == .declined {
-            try await tasks.createCallback(call.tenantID, contact: contact, callID: call.id, on: connection, logger: logger)
+            // A call to one named agent leaves the callback with that agent when the
+            // contact has no owner: the customer asked for them.
+            let asked = call.strategy == .direct ? call.offers.first?.userId : nil
+            try await tasks.createCallback(
+                call.tenantID, contact: contact, callID: call.id, fallbackAssignee: asked, on: connection, logger: logger)
         }
     }
 }

@@ -39,16 +39,20 @@ public struct ContactTasks: Sendable {
         public init() {}
 
     /// Leaves a callback task for a missed call in the caller's transaction, and
-    /// tells its assignee (or, unassigned, every agent) with `task.created`.
+    /// tells its assignee with `task.created`. The contact's owner takes it, else
+    /// `fallbackAssignee`; unassigned, owners and admins are told (they hand it out:
+    /// telling every agent would wake a whole floor for each missed call).
     public func createCallback(
-        _ tenantID: UUID, contact: CustomerContact, callID: UUID, on connection: PooledConnection, logger: Logger
+        _ tenantID: UUID, contact: CustomerContact, callID: UUID, fallbackAssignee: UUID?, on connection: PooledConnection,
+        logger: Logger
     ) async throws {
+        let assignee = contact.ownerId ?? fallbackAssignee
         let id = UUID.timeOrdered()
         let title = "Call back \(contact.name) (missed call)"
         try await connection.query(
             """
             INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
-            VALUES (\(id), \(tenantID), \(contact.id), 'callback', \(String(title.prefix(300))), \(contact.ownerId), \(callID))
+            VALUES (\(id), \(tenantID), \(contact.id), 'callback', \(String(title.prefix(300))), \(assignee), \(callID))
             """,
             logger: logger
         )
@@ -59,7 +63,7 @@ public struct ContactTasks: Sendable {
             let contactId: UUID
             let callId: UUID
         }
-        let audience: EventAudience = contact.ownerId.map { .user($0) } ?? .staff
+        let audience = assignee.map { EventAudience.user($0) } ?? EventAudience(roles: [.owner, .admin])
         try await outbox.emit(
             tenantID, type: "task.created", audience: audience,
             payload: Created(taskId: id, kind: "callback", title: title, contactId: contact.id, callId: callID), on: connection,

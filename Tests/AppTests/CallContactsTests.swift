@@ -122,4 +122,78 @@ struct CallContactsTests {
             try await api.send(.GET, "/v1/tasks", token: customerToken).expectProblem(403, "forbidden")
         }
     }
+    @Test("a declined call to a named agent leaves the callback with that agent when nobody owns the contact; other agents are not told")
+    func declinedDirectCallGoesToTheAgentAsked() async throws {
+        try await CallsTests.withCalls { app, _, api in
+            // setup: two agents online, a customer with no contact (so nobody owns it)
+            let tenant = try await CallsTests.seed(app.database, slug: "asked", agents: ["Ada Asked", "Bo Bystander"], customers: 1)
+            let (asked, bystander) = (tenant.agents[0], tenant.agents[1])
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            let askedToken = try await api.login(tenant, asked)
+            let bystanderToken = try await api.login(tenant, bystander)
+            let customerToken = try await api.login(tenant, tenant.customers[0])
+            let askedLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: askedToken)
+            let bystanderLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: bystanderToken)
+            try await api.waitUntilAvailable([asked.id, bystander.id], staffToken: ownerToken)
+
+            // act: the customer calls the first agent, who declines
+            let started = try await api.send(.POST, "/v1/calls", token: customerToken, json: #"{"agentId":"\#(asked.id)"}"#)
+            try #require(started.status == 201, "\(started.body)")
+            let callID = try #require(started.json["id"] as? String)
+            try #require(await CallsTests.event(askedLive, "call.ringing", call: callID) != nil, "no call.ringing")
+            #expect(try await api.send(.POST, "/v1/calls/\(callID)/decline", token: askedToken).status == 200)
+
+            // check: the task is the asked agent's, and task.created reached them alone
+            let open = try await api.send(.GET, "/v1/tasks?assignee=me", token: askedToken)
+            let tasks = (open.json["items"] as? [[String: Any]]) ?? []
+            #expect(tasks.count == 1, "\(open.body)")
+            #expect(CallsTests.uuid(tasks.first?["assigneeId"]) == asked.id)
+            #expect(CallsTests.uuid(tasks.first?["callId"]) == UUID(uuidString: callID))
+            let announced = await askedLive.recorder.wait(timeout: .seconds(15)) { $0.contains { $0.type == "task.created" } }
+            #expect(announced, "no task.created for the agent asked")
+            // Events reach a socket in commit order: once the bystander hears a later
+            // event, a task.created meant for them would already have arrived.
+            try #require(
+                try await api.send(.PUT, "/v1/me/presence", token: askedToken, json: #"{"status":"away"}"#).status == 200)
+            let later = await bystanderLive.recorder.wait(timeout: .seconds(15)) { events in
+                events.contains { $0.type == "presence.changed" && CallsTests.uuid($0.object["userId"]) == asked.id && $0.object["status"] as? String == "away" }
+            }
+            #expect(later, "the bystander never heard the later presence change")
+            #expect(!bystanderLive.events.contains { $0.type == "task.created" }, "task.created reached an agent the task is not for")
+            await askedLive.close()
+            await bystanderLive.close()
+        }
+    }
+    @Test("a missed call nobody owns leaves an unassigned callback that owners and admins are told of, not every agent")
+    func unassignedCallbackTellsAdministrators() async throws {
+        try await CallsTests.withCalls { app, _, api in
+            // setup: one agent, offline; a customer with no contact
+            let tenant = try await CallsTests.seed(app.database, slug: "unowned", agents: ["Cy Offline"], customers: 1)
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            let agentToken = try await api.login(tenant, tenant.agents[0])
+            let customerToken = try await api.login(tenant, tenant.customers[0])
+
+            // act: nobody is reachable
+            try await api.send(.POST, "/v1/calls", token: customerToken, json: #"{"strategy":"ring-all"}"#)
+                .expectProblem(409, "no-agent-available")
+
+            // check: one open task, assigned to nobody; the owner hears of it, the agent does not
+            let open = try await api.send(.GET, "/v1/tasks", token: ownerToken)
+            let tasks = (open.json["items"] as? [[String: Any]]) ?? []
+            #expect(tasks.count == 1, "\(open.body)")
+            #expect(tasks.first?["assigneeId"] == nil || tasks.first?["assigneeId"] is NSNull, "\(open.body)")
+            let ownerLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: ownerToken, lastEventID: "0-0")
+            let agentLive = try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: agentToken, lastEventID: "0-0")
+            #expect(await ownerLive.recorder.wait(timeout: .seconds(15)) { $0.contains { $0.type == "task.created" } }, "no task.created for the owner")
+            // A later event to all staff: once the agent hears it, the replay before it is complete.
+            try #require(try await api.send(.PUT, "/v1/me/presence", token: ownerToken, json: #"{"status":"away"}"#).status == 200)
+            let later = await agentLive.recorder.wait(timeout: .seconds(15)) { events in
+                events.contains { $0.type == "presence.changed" && CallsTests.uuid($0.object["userId"]) == tenant.owner.id }
+            }
+            #expect(later, "the agent never heard the owner's presence change")
+            #expect(!agentLive.events.contains { $0.type == "task.created" }, "task.created reached an agent for an unassigned task")
+            await ownerLive.close()
+            await agentLive.close()
+        }
+    }
 }
