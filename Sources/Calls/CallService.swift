@@ -114,7 +114,12 @@ public struct CallService: Sendable {
         callID: UUID, room: String, target: CallTarget, actor: CallActor, settings: CallSettings, tenantSettings: TenantSettings,
         idempotencyKey: String?, fingerprint: String, on connection: PooledConnection, logger: Logger
     ) async throws -> Result<Call, CallError> {
-        try await store.lockRouting(actor.tenantID, on: connection, logger: logger)
+        switch target {
+        case .agent(let agentID): try await store.lockRouting(actor.tenantID, between: actor.userID, and: agentID, on: connection, logger: logger)
+        case .customer(let customerID):
+            try await store.lockRouting(actor.tenantID, between: actor.userID, and: customerID, on: connection, logger: logger)
+        case .anyAgent: try await store.lockRouting(actor.tenantID, on: connection, logger: logger)
+        }
         let now = Date()
         var strategy = CallStrategy.direct
         var ring: [UUID] = []

@@ -369,6 +369,60 @@ struct CallsTests {
         }
     }
 
+    @Test("concurrent set-ups never ring an agent twice: three customers calling one agent, direct calls to others and a ring-all at once")
+    func concurrentSetUpsRingEachAgentOnce() async throws {
+        try await Self.withCalls { app, _, api in
+            let tenant = try await Self.seed(app.database, slug: "crowd", agents: ["Agent A", "Agent B", "Agent C"], customers: 6)
+            let ownerToken = try await api.login(tenant, tenant.owner)
+            var lives: [RealtimeSubscription] = []
+            for agent in tenant.agents {
+                lives.append(try await RealtimeClient.connect(.webSocket, baseURL: api.base, token: try await api.login(tenant, agent)))
+            }
+            try await api.waitUntilAvailable(tenant.agents.map(\.id), staffToken: ownerToken)
+            var requests: [(token: String, body: String)] = []
+            for customer in tenant.customers[0..<3] {
+                requests.append((try await api.login(tenant, customer), #"{"agentId":"\#(tenant.agents[0].id)"}"#))
+            }
+            requests.append((try await api.login(tenant, tenant.customers[3]), #"{"agentId":"\#(tenant.agents[1].id)"}"#))
+            requests.append((try await api.login(tenant, tenant.customers[4]), #"{"agentId":"\#(tenant.agents[2].id)"}"#))
+            requests.append((try await api.login(tenant, tenant.customers[5]), #"{"strategy":"ring-all"}"#))
+
+            // act: all six at once
+            let frozen = requests
+            let replies = try await withThrowingTaskGroup(of: CallAPI.Reply.self) { group in
+                for request in frozen {
+                    group.addTask { try await api.send(.POST, "/v1/calls", token: request.token, json: request.body) }
+                }
+                var replies: [CallAPI.Reply] = []
+                for try await reply in group { replies.append(reply) }
+                return replies
+            }
+
+            // check: whoever locked first got each agent; everyone else was told nobody is free
+            for reply in replies where reply.status != 201 { reply.expectProblem(409, "no-agent-available") }
+            let ringing = try await app.database.withTenant(tenant.id, logger: Self.logger) { connection in
+                var counts: [UUID: Int] = [:]
+                let rows = try await connection.query(
+                    """
+                    SELECT o.user_id, count(*) FROM call_offers o JOIN calls c ON c.id = o.call_id
+                    WHERE o.tenant_id = \(tenant.id) AND o.state = 'ringing' AND c.status = 'ringing' GROUP BY o.user_id
+                    """, logger: Self.logger)
+                for try await (user, count) in rows.decode((UUID, Int).self) { counts[user] = count }
+                return counts
+            }
+            #expect(ringing == Dictionary(uniqueKeysWithValues: tenant.agents.map { ($0.id, 1) }), "ringing offers per agent: \(ringing)")
+            let ringingCalls = try await app.database.withTenant(tenant.id, logger: Self.logger) { connection in
+                let rows = try await connection.query(
+                    "SELECT count(*) FROM calls WHERE tenant_id = \(tenant.id) AND status = 'ringing'", logger: Self.logger)
+                var count = 0
+                for try await value in rows.decode(Int.self) { count = value }
+                return count
+            }
+            #expect(replies.filter { $0.status == 201 }.count == ringingCalls, "\(replies.map(\.status))")
+            for live in lives { await live.close() }
+        }
+    }
+
     // MARK: - Round robin
 
     @Test("round robin rings the least recently offered agent, moves on at each decline, and misses when nobody is left")
