@@ -78,6 +78,7 @@ func buildApplicationAndHub(config: AppConfig, logger: Logger? = nil) async thro
             + hub.services
             + [
                 CallDeadlineSweeper(calls: callService(config: config, database: database, hub: hub), logger: logger),
+                DashboardRollupFolder(database: database, logger: logger),
                 importWorker,
                 messaging.sender,
                 messaging.inbound,

@@ -57,49 +57,11 @@ public struct Dashboard: Sendable {
         var figures = Figures(from: from, to: to, scope: own == nil ? "tenant" : "own")
         for stage in ContactStage.allCases { figures.byStage[stage.rawValue] = 0 }
         for temperature in ContactTemperature.allCases { figures.byTemperature[temperature.rawValue] = 0 }
+        let period = DashboardPeriod(from: from, to: to)
         return try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            // One pass over the contacts: a grouping set per breakdown.
-            let rows = try await connection.query(
-                """
-                SELECT GROUPING(stage), GROUPING(temperature), stage, temperature, source, count(*),
-                       count(*) FILTER (WHERE created_at >= \(from) AND created_at < \(to))
-                FROM contacts
-                WHERE tenant_id = \(actor.tenantID) AND deleted_at IS NULL AND (\(own)::uuid IS NULL OR owner_id = \(own))
-                GROUP BY GROUPING SETS ((stage), (temperature), (source))
-                """,
-                logger: logger
-            )
-            var sources: [Figures.Count] = []
-            for try await (noStage, noTemperature, stage, temperature, source, count, new) in rows.decode(
-                (Int, Int, String?, String?, String?, Int, Int).self
-            ) {
-                if noStage == 0, let stage {
-                    figures.byStage[stage] = count
-                    figures.contacts += count
-                    figures.newLeads += new
-                } else if noTemperature == 0 {
-                    figures.byTemperature[temperature ?? "unset"] = count
-                } else {
-                    sources.append(Figures.Count(key: source, count: count))
-                }
-            }
-            figures.bySource = sources.sorted { ($0.count, $1.key ?? "") > ($1.count, $0.key ?? "") }
-            let calls = try await connection.query(
-                """
-                SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
-                       (avg(duration_seconds) FILTER (WHERE answered_at IS NOT NULL))::integer
-                FROM calls c
-                WHERE tenant_id = \(actor.tenantID) AND created_at >= \(from) AND created_at < \(to)
-                  AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
-                       -- One hashed lookup of the agent's offers, not a probe per call.
-                       OR id IN (SELECT o.call_id FROM call_offers o
-                                 WHERE o.tenant_id = \(actor.tenantID) AND o.user_id = \(own) AND o.offered_at >= \(from)))
-                """,
-                logger: logger
-            )
-            for try await (total, answered, missed, average) in calls.decode((Int, Int, Int, Int?).self) {
-                figures.calls = Figures.Calls(total: total, answered: answered, missed: missed, averageDurationSeconds: average)
-            }
+            try await readPipeline(into: &figures, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
+            figures.newLeads = try await newLeads(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
+            figures.calls = try await calls(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
             let messages = try await connection.query(
                 """
                 SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')

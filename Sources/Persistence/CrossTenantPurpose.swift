@@ -36,4 +36,6 @@ public enum CrossTenantPurpose: String, Sendable {
     case whatsappSends = "whatsapp-sends"
     /// Any node applies stored Razorpay webhook events that are still pending.
     case razorpayDeliveries = "razorpay-deliveries"
+    /// Any node folds the dashboard rollups' pending rows of every tenant into their totals.
+    case dashboardRollups = "dashboard-rollups"
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+/// The dashboard's contact and call figures, read from the rollups that triggers
+/// keep (migrations/0013) instead of counted over the tables per request.
+extension Dashboard {
+    /// The nil uuid: in `contact_rollups` the owner of unowned contacts, in
+    /// `call_rollups` the whole tenant.
+    static let nobody = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+
+    /// Contacts by stage, temperature and source: the pipeline as it stands.
+    func readPipeline(
+        into figures: inout Figures, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
+    ) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT dimension, key, sum(contacts)::int8 FROM contact_rollups
+            WHERE tenant_id = \(tenantID) AND dimension IN ('stage', 'temperature', 'source')
+              AND (\(own)::uuid IS NULL OR owner_id = \(own))
+            GROUP BY dimension, key
+            """,
+            logger: logger
+        )
+        var sources: [Figures.Count] = []
+        for try await (dimension, key, count) in rows.decode((String, String?, Int).self) where count != 0 {
+            switch dimension {
+            case "stage":
+                guard let key else { continue }
+                figures.byStage[key] = count
+                figures.contacts += count
+            case "temperature": figures.byTemperature[key ?? "unset"] = count
+            default: sources.append(Figures.Count(key: key, count: count))
+            }
+        }
+        figures.bySource = sources.sorted { ($0.count, $1.key ?? "") > ($1.count, $0.key ?? "") }
+    }
+
+    /// Contacts created in the period that are still there.
+    func newLeads(
+        in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
+    ) async throws -> Int {
+        var total = 0
+        if let days = period.days {
+            let rows = try await connection.query(
+                """
+                SELECT coalesce(sum(contacts), 0)::int8 FROM contact_rollups
+                WHERE tenant_id = \(tenantID) AND dimension = 'created' AND (\(own)::uuid IS NULL OR owner_id = \(own))
+                  AND day >= \(days.first)::date AND day < \(days.end)::date
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { total += count }
+        }
+        for edge in period.edges {
+            let rows = try await connection.query(
+                """
+                SELECT count(*) FROM contacts
+                WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
+                  AND (\(own)::uuid IS NULL OR owner_id = \(own))
+                """,
+                logger: logger
+            )
+            for try await count in rows.decode(Int.self) { total += count }
+        }
+        return total
+    }
+
+    /// Calls made in the period: the tenant's, or those `own` was in (caller, callee,
+    /// or rung).
+    func calls(
+        in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
+    ) async throws -> Figures.Calls {
+        var (total, answered, missed, timed, seconds) = (0, 0, 0, 0, 0)
+        if let days = period.days {
+            let rows = try await connection.query(
+                """
+                SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
+                       coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
+                FROM call_rollups
+                WHERE tenant_id = \(tenantID) AND user_id = \(own ?? Self.nobody)
+                  AND day >= \(days.first)::date AND day < \(days.end)::date
+                """,
+                logger: logger
+            )
+            for try await row in rows.decode((Int, Int, Int, Int, Int).self) {
+                (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
+            }
+        }
+        for edge in period.edges {
+            let rows = try await connection.query(
+                """
+                SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
+                       count(*) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL),
+                       coalesce(sum(duration_seconds) FILTER (WHERE answered_at IS NOT NULL), 0)::int8
+                FROM calls c
+                WHERE tenant_id = \(tenantID) AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
+                  AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
+                       -- One hashed lookup of the agent's offers, not a probe per call.
+                       OR id IN (SELECT o.call_id FROM call_offers o
+                                 WHERE o.tenant_id = \(tenantID) AND o.user_id = \(own) AND o.offered_at >= \(edge.lowerBound)))
+                """,
+                logger: logger
+            )
+            for try await row in rows.decode((Int, Int, Int, Int, Int).self) {
+                (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
+            }
+        }
+        return Figures.Calls(
+            total: total, answered: answered, missed: missed,
+            averageDurationSeconds: timed > 0 ? Int((Double(seconds) / Double(timed)).rounded()) : nil)
+    }
+}

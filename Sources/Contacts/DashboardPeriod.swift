@@ -1,0 +1,33 @@
+import Foundation
+
+/// A dashboard period split the way its counts are kept: the whole UTC days inside
+/// it, read from the day rollups, and the partial days at its ends, counted from the
+/// tables themselves.
+struct DashboardPeriod: Equatable {
+    /// `[first, end)` as `yyyy-MM-dd` UTC days; nil when no whole day fits.
+    let days: (first: String, end: String)?
+    /// The parts of the period outside those days: none, one or two ranges.
+    let edges: [Range<Date>]
+
+    static func == (lhs: DashboardPeriod, rhs: DashboardPeriod) -> Bool {
+        lhs.days?.first == rhs.days?.first && lhs.days?.end == rhs.days?.end && lhs.edges == rhs.edges
+    }
+
+    init(from: Date, to: Date) {
+        let day: TimeInterval = 86_400
+        // UTC days start at multiples of 86,400 s since the epoch (no leap seconds in Unix time).
+        let firstWhole = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / day).rounded(.up) * day)
+        let endWhole = Date(timeIntervalSince1970: (to.timeIntervalSince1970 / day).rounded(.down) * day)
+        guard firstWhole < endWhole else {
+            days = nil
+            edges = from < to ? [from..<to] : []
+            return
+        }
+        days = (Self.dayString(firstWhole), Self.dayString(endWhole))
+        edges = [from..<firstWhole, endWhole..<to].filter { !$0.isEmpty }
+    }
+
+    static func dayString(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
+    }
+}
