@@ -542,22 +542,21 @@ def explain_sql(kind, tenant_id, *args):
     elif kind == "list":
         sql = page([])
     elif kind in ("dashboard", "dashboard-agent", "dashboard-calls", "dashboard-calls-agent"):
+        # Dashboard+Rollups.swift: the pipeline, and the whole UTC days of the last 30
+        # days from the call rollups (the partial days at the ends are read from calls).
         own = f"'{args[0]}'" if kind.endswith("agent") else "NULL"
-        window = "now() - interval '30 days'", "now()"
         if kind.startswith("dashboard-calls"):
-            sql = f"""SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
-       (avg(duration_seconds) FILTER (WHERE answered_at IS NOT NULL))::integer
-FROM calls c
-WHERE tenant_id = '{tenant_id}' AND created_at >= {window[0]} AND created_at < {window[1]}
-  AND ({own}::uuid IS NULL OR caller_id = {own} OR callee_id = {own}
-       OR id IN (SELECT o.call_id FROM call_offers o
-                 WHERE o.tenant_id = '{tenant_id}' AND o.user_id = {own} AND o.offered_at >= {window[0]}))"""
+            scope = own if kind.endswith("agent") else "'00000000-0000-0000-0000-000000000000'"
+            sql = f"""SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
+       coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
+FROM call_rollups
+WHERE tenant_id = '{tenant_id}' AND user_id = {scope}
+  AND day >= (now() AT TIME ZONE 'UTC')::date - 29 AND day < (now() AT TIME ZONE 'UTC')::date"""
         else:
-            sql = f"""SELECT GROUPING(stage), GROUPING(temperature), stage, temperature, source, count(*),
-       count(*) FILTER (WHERE created_at >= {window[0]} AND created_at < {window[1]})
-FROM contacts
-WHERE tenant_id = '{tenant_id}' AND deleted_at IS NULL AND ({own}::uuid IS NULL OR owner_id = {own})
-GROUP BY GROUPING SETS ((stage), (temperature), (source))"""
+            sql = f"""SELECT dimension, key, sum(contacts)::int8 FROM contact_rollups
+WHERE tenant_id = '{tenant_id}' AND dimension IN ('stage', 'temperature', 'source')
+  AND ({own}::uuid IS NULL OR owner_id = {own})
+GROUP BY dimension, key"""
     else:
         sys.exit(f"unknown explain kind {kind}")
     return f"EXPLAIN (ANALYZE, BUFFERS)\n{sql};"
