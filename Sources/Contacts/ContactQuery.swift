@@ -6,14 +6,22 @@ import PostgresNIO
 struct ContactQuery {
     private var conditions: [String] = []
     private var bindings = PostgresBindings()
+    private let tenant: String
+    /// The bind of a tag filter on live contacts: such lists read `contact_tags`
+    /// (migrations/0014), whose index holds each tag's contacts newest first.
+    private var tag: String?
 
     init(tenantID: UUID, filter: ContactFilter, visibleOwner: UUID?, defaultCountryCode: String) {
+        tenant = "$1"
         conditions.append("c.tenant_id = \(bind(tenantID))")
         conditions.append(filter.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL")
         if let stage = filter.stage { conditions.append("c.stage = \(bind(stage.rawValue))") }
         if let temperature = filter.temperature { conditions.append("c.temperature = \(bind(temperature.rawValue))") }
         if let source = filter.source { conditions.append("c.source = \(bind(source))") }
-        if let tag = filter.tag { conditions.append("c.tags @> ARRAY[\(bind(tag))]::text[]") }
+        if let tag = filter.tag {
+            // Deleted contacts have no rows there; `@>` can use no index under row-level security.
+            if filter.deleted { conditions.append("c.tags @> ARRAY[\(bind(tag))]::text[]") } else { self.tag = bind(tag) }
+        }
         if let owner = filter.ownerID { conditions.append("c.owner_id = \(bind(owner))") }
         if filter.unassigned { conditions.append("c.owner_id IS NULL") }
         if let owner = visibleOwner { conditions.append("c.owner_id = \(bind(owner))") }
@@ -33,6 +41,21 @@ struct ContactQuery {
     mutating func page(sort: ContactSort, after cursor: ContactCursor?, limit: Int) -> PostgresQuery {
         var conditions = self.conditions
         let direction = sort.descending ? "DESC" : "ASC"
+        // Newest or oldest first with a tag: walk the tag's index in that order and
+        // stop at the page's end. Another order: the tag's contacts as a set.
+        let tagOrdered = tag != nil && sort.column == "created_at"
+        let (order, from) =
+            tagOrdered
+            ? ("ct", "contact_tags ct JOIN contacts c ON c.id = ct.contact_id AND c.tenant_id = ct.tenant_id")
+            : ("c", "contacts c")
+        if let tag {
+            if tagOrdered {
+                conditions.append("ct.tenant_id = \(tenant) AND ct.tag = \(tag)")
+            } else {
+                conditions.append("c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.tenant_id = \(tenant) AND ct.tag = \(tag))")
+            }
+        }
+        let id = tagOrdered ? "ct.contact_id" : "c.id"
         if let cursor {
             let comparison = sort.descending ? "<" : ">"
             let value: String
@@ -44,12 +67,12 @@ struct ContactQuery {
             case .text(let text): value = bind(text)
             case .number(let number): value = bind(number)
             }
-            conditions.append("(c.\(sort.column), c.id) \(comparison) (\(value), \(bind(cursor.id)))")
+            conditions.append("(\(order).\(sort.column), \(id)) \(comparison) (\(value), \(bind(cursor.id)))")
         }
         let sql = """
-            SELECT \(ContactStore.columns) FROM contacts c
+            SELECT \(ContactStore.columns) FROM \(from)
             WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY c.\(sort.column) \(direction), c.id \(direction)
+            ORDER BY \(order).\(sort.column) \(direction), \(id) \(direction)
             LIMIT \(bind(limit))
             """
         return PostgresQuery(unsafeSQL: sql, binds: bindings)

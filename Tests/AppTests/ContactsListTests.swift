@@ -196,6 +196,13 @@ struct ContactsListTests {
             #expect(try await tagged("mumbai").isEmpty)
             #expect(try await counts()["mumbai"] == 0)
             #expect(try await tagged("vip", outsider) == [elsewhere])
+
+            // act + check: the deleted list filters by tag too, and a restore lists it again
+            #expect(Set(try await api.listIDs(owner, [("tag", "mumbai"), ("deleted", "true")])) == [a])
+            #expect(try await api.listIDs(owner, [("tag", "delhi"), ("deleted", "true")]).isEmpty)
+            #expect(try await app.request(.post, "/v1/contacts/\(a)/restore", token: owner).status == .ok)
+            #expect(try await tagged("mumbai") == [a])
+            #expect(try await tagged("hot-lead") == [a])
         }
     }
 

@@ -526,7 +526,12 @@ def explain_sql(kind, tenant_id, *args):
             + "\nORDER BY c.created_at DESC, c.id DESC\nLIMIT 51")
 
     if kind == "stage-tag":
-        sql = page([f"c.stage = {sql_literal(args[0])}", f"c.tags @> ARRAY[{sql_literal(args[1])}]::text[]"])
+        # ContactQuery with a tag, newest first: the tag's rows of contact_tags in
+        # index order, each joined to its contact (migrations/0014).
+        sql = (f"SELECT {CONTACT_COLUMNS} FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id AND c.tenant_id = ct.tenant_id\n"
+               f"WHERE c.tenant_id = '{tenant_id}' AND c.deleted_at IS NULL AND c.stage = {sql_literal(args[0])}\n"
+               f"  AND ct.tenant_id = '{tenant_id}' AND ct.tag = {sql_literal(args[1])}\n"
+               "ORDER BY ct.created_at DESC, ct.contact_id DESC\nLIMIT 51")
     elif kind == "phone":
         # ContactQuery.phoneCondition: the digits as typed, reversed, and after the
         # country code (trunk zeros dropped), each a range ":" closes.
