@@ -36,14 +36,7 @@ public struct CustomerContacts: Sendable {
     public func resolve(
         _ tenantID: UUID, customer userID: UUID, settings: TenantSettings, on connection: PooledConnection, logger: Logger
     ) async throws -> CustomerContact? {
-        let linked = try await connection.query(
-            """
-            SELECT \(unescaped: ContactStore.columns) FROM contacts c
-            WHERE c.tenant_id = \(tenantID) AND c.customer_user_id = \(userID) AND c.deleted_at IS NULL
-            ORDER BY c.created_at LIMIT 1
-            """,
-            logger: logger
-        )
+        let linked = try await connection.query(Self.linkedQuery(tenantID, customer: userID), preparedAs: Linked.self, logger: logger)
         if let contact = try await ContactStore.contacts(from: linked, tenantID: tenantID).first { return Self.summary(contact) }
         guard let user = try await UserStore().find(tenantID, id: userID, on: connection, logger: logger), user.role == .customer
         else { return nil }
@@ -65,6 +58,17 @@ public struct CustomerContacts: Sendable {
             try await assignment.announce(tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)
         }
         return Self.summary(contact)
+    }
+
+    /// Every call a customer makes or receives looks this up: prepared.
+    enum Linked: PreparedSQL { static let sql = CustomerContacts.linkedQuery(UUID(), customer: UUID()).sql }
+
+    static func linkedQuery(_ tenantID: UUID, customer userID: UUID) -> PostgresQuery {
+        """
+        SELECT \(unescaped: ContactStore.columns) FROM contacts c
+        WHERE c.tenant_id = \(tenantID) AND c.customer_user_id = \(userID) AND c.deleted_at IS NULL
+        ORDER BY c.created_at LIMIT 1
+        """
     }
 
     static func summary(_ contact: Contact) -> CustomerContact {
