@@ -14,17 +14,11 @@ extension Dashboard {
     func readPipeline(
         into figures: inout Figures, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws {
-        let rows = try await connection.query(
-            """
-            SELECT dimension, key, sum(contacts)::int8 FROM contact_rollups
-            WHERE tenant_id = \(tenantID) AND dimension IN ('stage', 'temperature', 'source')
-              AND (\(own)::uuid IS NULL OR owner_id = \(own))
-            GROUP BY dimension, key
-            """,
-            logger: logger
-        )
+        let rows = try await connection.query(Self.pipelineQuery(tenantID, own: own), preparedAs: Pipeline.self, logger: logger)
         var sources: [Figures.Count] = []
-        for try await (dimension, key, count) in rows.decode((String, String?, Int).self) where count != 0 {
+        for try await row in rows {
+            let (dimension, key, count) = try row.decode((String, String?, Int).self)
+            guard count != 0 else { continue }
             switch dimension {
             case "stage":
                 guard let key else { continue }
@@ -44,25 +38,13 @@ extension Dashboard {
         var total = 0
         if let days = period.days {
             let rows = try await connection.query(
-                """
-                SELECT coalesce(sum(contacts), 0)::int8 FROM contact_rollups
-                WHERE tenant_id = \(tenantID) AND dimension = 'created' AND (\(own)::uuid IS NULL OR owner_id = \(own))
-                  AND day >= \(days.first)::date AND day < \(days.end)::date
-                """,
-                logger: logger
-            )
-            for try await count in rows.decode(Int.self) { total += count }
+                Self.newLeadsQuery(tenantID, own: own, days: days), preparedAs: NewLeadsByDay.self, logger: logger)
+            for try await row in rows { total += try row.decode(Int.self) }
         }
         for edge in period.edges {
             let rows = try await connection.query(
-                """
-                SELECT count(*) FROM contacts
-                WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
-                  AND (\(own)::uuid IS NULL OR owner_id = \(own))
-                """,
-                logger: logger
-            )
-            for try await count in rows.decode(Int.self) { total += count }
+                Self.newLeadsQuery(tenantID, own: own, between: edge), preparedAs: NewLeadsBetween.self, logger: logger)
+            for try await row in rows { total += try row.decode(Int.self) }
         }
         return total
     }
@@ -75,40 +57,80 @@ extension Dashboard {
         var (total, answered, missed, timed, seconds) = (0, 0, 0, 0, 0)
         if let days = period.days {
             let rows = try await connection.query(
-                """
-                SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
-                       coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
-                FROM call_rollups
-                WHERE tenant_id = \(tenantID) AND user_id = \(own ?? Self.nobody)
-                  AND day >= \(days.first)::date AND day < \(days.end)::date
-                """,
-                logger: logger
-            )
-            for try await row in rows.decode((Int, Int, Int, Int, Int).self) {
+                Self.callsQuery(tenantID, scope: own ?? Self.nobody, days: days), preparedAs: CallsByDay.self, logger: logger)
+            for try await postgresRow in rows {
+                let row = try postgresRow.decode((Int, Int, Int, Int, Int).self)
                 (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
             }
         }
         for edge in period.edges {
             let rows = try await connection.query(
-                """
-                SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
-                       count(*) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL),
-                       coalesce(sum(duration_seconds) FILTER (WHERE answered_at IS NOT NULL), 0)::int8
-                FROM calls c
-                WHERE tenant_id = \(tenantID) AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
-                  AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
-                       -- One hashed lookup of the agent's offers, not a probe per call.
-                       OR id IN (SELECT o.call_id FROM call_offers o
-                                 WHERE o.tenant_id = \(tenantID) AND o.user_id = \(own) AND o.offered_at >= \(edge.lowerBound)))
-                """,
-                logger: logger
-            )
-            for try await row in rows.decode((Int, Int, Int, Int, Int).self) {
+                Self.callsQuery(tenantID, own: own, between: edge), preparedAs: CallsBetween.self, logger: logger)
+            for try await postgresRow in rows {
+                let row = try postgresRow.decode((Int, Int, Int, Int, Int).self)
                 (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
             }
         }
         return Figures.Calls(
             total: total, answered: answered, missed: missed,
             averageDurationSeconds: timed > 0 ? Int((Double(seconds) / Double(timed)).rounded()) : nil)
+    }
+
+    // Every dashboard runs these: prepared (each was planned per request, under
+    // row-level security, otherwise).
+    enum Pipeline: PreparedSQL { static let sql = Dashboard.pipelineQuery(UUID(), own: nil).sql }
+    enum NewLeadsByDay: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, days: (Date(), Date())).sql }
+    enum NewLeadsBetween: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
+    enum CallsByDay: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), scope: UUID(), days: (Date(), Date())).sql }
+    enum CallsBetween: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
+
+    static func pipelineQuery(_ tenantID: UUID, own: UUID?) -> PostgresQuery {
+        """
+        SELECT dimension, key, sum(contacts)::int8 FROM contact_rollups
+        WHERE tenant_id = \(tenantID) AND dimension IN ('stage', 'temperature', 'source')
+          AND (\(own)::uuid IS NULL OR owner_id = \(own))
+        GROUP BY dimension, key
+        """
+    }
+
+    /// `days` are UTC midnights; a rollup's `day` is a UTC date.
+    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, days: (first: Date, end: Date)) -> PostgresQuery {
+        """
+        SELECT coalesce(sum(contacts), 0)::int8 FROM contact_rollups
+        WHERE tenant_id = \(tenantID) AND dimension = 'created' AND (\(own)::uuid IS NULL OR owner_id = \(own))
+          AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
+        """
+    }
+
+    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, between edge: Range<Date>) -> PostgresQuery {
+        """
+        SELECT count(*) FROM contacts
+        WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
+          AND (\(own)::uuid IS NULL OR owner_id = \(own))
+        """
+    }
+
+    static func callsQuery(_ tenantID: UUID, scope: UUID, days: (first: Date, end: Date)) -> PostgresQuery {
+        """
+        SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
+               coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
+        FROM call_rollups
+        WHERE tenant_id = \(tenantID) AND user_id = \(scope)
+          AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
+        """
+    }
+
+    static func callsQuery(_ tenantID: UUID, own: UUID?, between edge: Range<Date>) -> PostgresQuery {
+        """
+        SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
+               count(*) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL),
+               coalesce(sum(duration_seconds) FILTER (WHERE answered_at IS NOT NULL), 0)::int8
+        FROM calls c
+        WHERE tenant_id = \(tenantID) AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
+          AND (\(own)::uuid IS NULL OR caller_id = \(own) OR callee_id = \(own)
+               -- One hashed lookup of the agent's offers, not a probe per call.
+               OR id IN (SELECT o.call_id FROM call_offers o
+                         WHERE o.tenant_id = \(tenantID) AND o.user_id = \(own) AND o.offered_at >= \(edge.lowerBound)))
+        """
     }
 }

@@ -63,34 +63,43 @@ public struct Dashboard: Sendable {
             figures.newLeads = try await newLeads(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
             figures.calls = try await calls(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
             let messages = try await connection.query(
-                """
-                SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
-                FROM messages
-                WHERE tenant_id = \(actor.tenantID) AND created_at >= \(from) AND created_at < \(to)
-                  AND (\(own)::uuid IS NULL
-                       OR conversation_id IN (SELECT id FROM conversations WHERE tenant_id = \(actor.tenantID) AND assignee_id = \(own)))
-                """,
-                logger: logger
-            )
-            for try await (inbound, outbound) in messages.decode((Int, Int).self) {
+                Self.messagesQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Messages.self, logger: logger)
+            for try await row in messages {
+                let (inbound, outbound) = try row.decode((Int, Int).self)
                 figures.messages = Figures.Messages(inbound: inbound, outbound: outbound)
             }
             let revenue = try await connection.query(
-                """
-                SELECT currency, count(*), sum(captured_minor)::int8, sum(refunded_minor)::int8
-                FROM payments
-                WHERE tenant_id = \(actor.tenantID) AND captured_at >= \(from) AND captured_at < \(to)
-                  AND (\(own)::uuid IS NULL
-                       OR contact_id IN (SELECT id FROM contacts WHERE tenant_id = \(actor.tenantID) AND owner_id = \(own)))
-                GROUP BY currency ORDER BY currency
-                """,
-                logger: logger
-            )
-            for try await (currency, count, captured, refunded) in revenue.decode((String, Int, Int, Int).self) {
+                Self.revenueQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Revenue.self, logger: logger)
+            for try await row in revenue {
+                let (currency, count, captured, refunded) = try row.decode((String, Int, Int, Int).self)
                 figures.revenue.append(
                     Figures.Revenue(currency: currency, payments: count, captured: captured, refunded: refunded, net: captured - refunded))
             }
             return figures
         }
+    }
+
+    enum Messages: PreparedSQL { static let sql = Dashboard.messagesQuery(UUID(), own: nil, from: Date(), to: Date()).sql }
+    enum Revenue: PreparedSQL { static let sql = Dashboard.revenueQuery(UUID(), own: nil, from: Date(), to: Date()).sql }
+
+    static func messagesQuery(_ tenantID: UUID, own: UUID?, from: Date, to: Date) -> PostgresQuery {
+        """
+        SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
+        FROM messages
+        WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(to)
+          AND (\(own)::uuid IS NULL
+               OR conversation_id IN (SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND assignee_id = \(own)))
+        """
+    }
+
+    static func revenueQuery(_ tenantID: UUID, own: UUID?, from: Date, to: Date) -> PostgresQuery {
+        """
+        SELECT currency, count(*), sum(captured_minor)::int8, sum(refunded_minor)::int8
+        FROM payments
+        WHERE tenant_id = \(tenantID) AND captured_at >= \(from) AND captured_at < \(to)
+          AND (\(own)::uuid IS NULL
+               OR contact_id IN (SELECT id FROM contacts WHERE tenant_id = \(tenantID) AND owner_id = \(own)))
+        GROUP BY currency ORDER BY currency
+        """
     }
 }

@@ -4,8 +4,9 @@ import Foundation
 /// it, read from the day rollups, and the partial days at its ends, counted from the
 /// tables themselves.
 struct DashboardPeriod: Equatable {
-    /// `[first, end)` as `yyyy-MM-dd` UTC days; nil when no whole day fits.
-    let days: (first: String, end: String)?
+    /// `[first, end)`: the UTC midnights that start the first whole day and end the
+    /// last; nil when no whole day fits.
+    let days: (first: Date, end: Date)?
     /// The parts of the period outside those days: none, one or two ranges.
     let edges: [Range<Date>]
 
@@ -23,11 +24,8 @@ struct DashboardPeriod: Equatable {
             edges = from < to ? [from..<to] : []
             return
         }
-        days = (Self.dayString(firstWhole), Self.dayString(endWhole))
+        days = (firstWhole, endWhole)
         edges = [from..<firstWhole, endWhole..<to].filter { !$0.isEmpty }
     }
 
-    static func dayString(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!).year().month().day())
-    }
 }

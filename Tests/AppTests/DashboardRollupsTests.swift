@@ -23,11 +23,12 @@ struct DashboardRollupsTests {
     @Test("UTC day split: whole days from the rollups, partial ends from the tables")
     func periodSplit() throws {
         func date(_ text: String) throws -> Date { try Date(text, strategy: .iso8601) }
+        func day(_ date: Date?) -> String? { date?.formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()) }
         let aligned = DashboardPeriod(from: try date("2026-11-01T00:00:00Z"), to: try date("2026-11-03T00:00:00Z"))
-        #expect(aligned.days?.first == "2026-11-01" && aligned.days?.end == "2026-11-03")
+        #expect(day(aligned.days?.first) == "2026-11-01" && day(aligned.days?.end) == "2026-11-03")
         #expect(aligned.edges.isEmpty)
         let ragged = DashboardPeriod(from: try date("2026-10-31T18:30:00Z"), to: try date("2026-11-03T06:00:00Z"))
-        #expect(ragged.days?.first == "2026-11-01" && ragged.days?.end == "2026-11-03")
+        #expect(day(ragged.days?.first) == "2026-11-01" && day(ragged.days?.end) == "2026-11-03")
         #expect(
             ragged.edges
                 == [
@@ -171,6 +172,34 @@ struct DashboardRollupsTests {
                     }
                 }
             }
+            // Messages in the period: the tenant's, and for an agent those of the
+            // conversations assigned to them (one of each direction outside the period).
+            try await app.database.withTenant(acme.id, logger: Self.logger) { connection in
+                let customer = try #require(acme.userIDs[.customer])
+                for (assignee, contact, inbound, outbound) in [(agentID as UUID?, ids[20], 3, 2), (nil, ids[21], 1, 1)] {
+                    let conversation = UUID()
+                    try await connection.query(
+                        """
+                        INSERT INTO conversations (id, tenant_id, channel, contact_id, assignee_id)
+                        VALUES (\(conversation), \(acme.id), 'whatsapp', \(UUID(uuidString: contact)!), \(assignee))
+                        """, logger: Self.logger)
+                    for (direction, count, age) in [("inbound", inbound, 600.0), ("outbound", outbound, 600.0), ("inbound", 1, 40 * 86_400.0), ("outbound", 1, 40 * 86_400.0)] {
+                        for _ in 0..<count {
+                            try await connection.query(
+                                """
+                                INSERT INTO messages (id, tenant_id, conversation_id, direction, author_id, type, body, status, created_at)
+                                VALUES (\(UUID()), \(acme.id), \(conversation), \(direction), \(customer), 'text', 'hello', 'sent',
+                                        \(Date().addingTimeInterval(-age)))
+                                """, logger: Self.logger)
+                        }
+                    }
+                }
+            }
+            for (token, inbound, outbound) in [(owner, 4, 3), (agent, 3, 2)] {
+                let messages = try await app.request(.get, "/v1/dashboard", token: token).jsonObject()["messages"] as? [String: Any]
+                #expect(messages?["inbound"] as? Int == inbound && messages?["outbound"] as? Int == outbound, "\(messages ?? [:])")
+            }
+
             // The other tenant's contact is in its own dashboard only.
             let elsewhere = try await app.request(.get, "/v1/dashboard", token: try await app.token(globex, .owner))
             #expect(try elsewhere.jsonObject()["contacts"] as? Int == 1)
