@@ -37,13 +37,16 @@ struct ContactQuery {
         }
     }
 
+    /// Whether a page in `sort` order walks `contact_tags` in index order.
+    func walksTagIndex(sort: ContactSort) -> Bool { tag != nil && sort.column == "created_at" }
+
     /// One page in `sort` order after `cursor`.
     mutating func page(sort: ContactSort, after cursor: ContactCursor?, limit: Int) -> PostgresQuery {
         var conditions = self.conditions
         let direction = sort.descending ? "DESC" : "ASC"
         // Newest or oldest first with a tag: walk the tag's index in that order and
         // stop at the page's end. Another order: the tag's contacts as a set.
-        let tagOrdered = tag != nil && sort.column == "created_at"
+        let tagOrdered = walksTagIndex(sort: sort)
         let (order, from) =
             tagOrdered
             ? ("ct", "contact_tags ct JOIN contacts c ON c.id = ct.contact_id AND c.tenant_id = ct.tenant_id")

@@ -564,7 +564,9 @@ WHERE tenant_id = '{tenant_id}' AND dimension IN ('stage', 'temperature', 'sourc
 GROUP BY dimension, key"""
     else:
         sys.exit(f"unknown explain kind {kind}")
-    return f"EXPLAIN (ANALYZE, BUFFERS)\n{sql};"
+    # ContactService.list rules out sorts and hash or merge joins for a tag walk.
+    settings = "SET enable_sort = off; SET enable_hashjoin = off; SET enable_mergejoin = off;\n" if kind == "stage-tag" else ""
+    return f"{settings}EXPLAIN (ANALYZE, BUFFERS)\n{sql};"
 
 
 def stage_tag_plans(psql, database_url, tenant_id, out):
