@@ -36,9 +36,9 @@ extension Dashboard {
         in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> Int {
         var total = 0
-        if let hours = period.hours {
+        if let days = period.days {
             let rows = try await connection.query(
-                Self.newLeadsQuery(tenantID, own: own, hours: hours), preparedAs: NewLeadsByHour.self, logger: logger)
+                Self.newLeadsQuery(tenantID, own: own, days: days), preparedAs: NewLeadsByDay.self, logger: logger)
             for try await row in rows { total += try row.decode(Int.self) }
         }
         for edge in period.edges {
@@ -55,9 +55,9 @@ extension Dashboard {
         in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> Figures.Calls {
         var (total, answered, missed, timed, seconds) = (0, 0, 0, 0, 0)
-        if let hours = period.hours {
+        if let days = period.days {
             let rows = try await connection.query(
-                Self.callsQuery(tenantID, scope: own ?? Self.nobody, hours: hours), preparedAs: CallsByHour.self, logger: logger)
+                Self.callsQuery(tenantID, scope: own ?? Self.nobody, days: days), preparedAs: CallsByDay.self, logger: logger)
             for try await postgresRow in rows {
                 let row = try postgresRow.decode((Int, Int, Int, Int, Int).self)
                 (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
@@ -79,9 +79,9 @@ extension Dashboard {
     // Every dashboard runs these: prepared (each was planned per request, under
     // row-level security, otherwise).
     enum Pipeline: PreparedSQL { static let sql = Dashboard.pipelineQuery(UUID(), own: nil).sql }
-    enum NewLeadsByHour: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, hours: (Date(), Date())).sql }
+    enum NewLeadsByDay: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, days: (Date(), Date())).sql }
     enum NewLeadsBetween: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
-    enum CallsByHour: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), scope: UUID(), hours: (Date(), Date())).sql }
+    enum CallsByDay: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), scope: UUID(), days: (Date(), Date())).sql }
     enum CallsBetween: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
 
     static func pipelineQuery(_ tenantID: UUID, own: UUID?) -> PostgresQuery {
@@ -93,12 +93,12 @@ extension Dashboard {
         """
     }
 
-    /// A rollup's `hour` is the start of a UTC hour, as a timestamp without time zone.
-    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, hours: (first: Date, end: Date)) -> PostgresQuery {
+    /// `days` are UTC midnights; a rollup's `day` is a UTC date.
+    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, days: (first: Date, end: Date)) -> PostgresQuery {
         """
         SELECT coalesce(sum(contacts), 0)::int8 FROM contact_rollups
         WHERE tenant_id = \(tenantID) AND dimension = 'created' AND (\(own)::uuid IS NULL OR owner_id = \(own))
-          AND hour >= (\(hours.first)::timestamptz AT TIME ZONE 'UTC') AND hour < (\(hours.end)::timestamptz AT TIME ZONE 'UTC')
+          AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
         """
     }
 
@@ -110,13 +110,13 @@ extension Dashboard {
         """
     }
 
-    static func callsQuery(_ tenantID: UUID, scope: UUID, hours: (first: Date, end: Date)) -> PostgresQuery {
+    static func callsQuery(_ tenantID: UUID, scope: UUID, days: (first: Date, end: Date)) -> PostgresQuery {
         """
         SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
                coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
         FROM call_rollups
         WHERE tenant_id = \(tenantID) AND user_id = \(scope)
-          AND hour >= (\(hours.first)::timestamptz AT TIME ZONE 'UTC') AND hour < (\(hours.end)::timestamptz AT TIME ZONE 'UTC')
+          AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
         """
     }
 

@@ -1,30 +1,31 @@
 import Foundation
 
-/// A dashboard period split the way its counts are kept: the whole UTC hours inside
-/// it, read from the hourly rollups, and the partial hours at its ends, counted from
-/// the tables themselves.
+/// A dashboard period split the way its counts are kept: the whole UTC days inside
+/// it, read from the day rollups, and the partial days at its ends, counted from the
+/// tables themselves.
 struct DashboardPeriod: Equatable {
-    /// `[first, end)`: the start of the first whole hour and the end of the last;
-    /// nil when no whole hour fits.
-    let hours: (first: Date, end: Date)?
-    /// The parts of the period outside those hours: none, one or two ranges.
+    /// `[first, end)`: the UTC midnights that start the first whole day and end the
+    /// last; nil when no whole day fits.
+    let days: (first: Date, end: Date)?
+    /// The parts of the period outside those days: none, one or two ranges.
     let edges: [Range<Date>]
 
     static func == (lhs: DashboardPeriod, rhs: DashboardPeriod) -> Bool {
-        lhs.hours?.first == rhs.hours?.first && lhs.hours?.end == rhs.hours?.end && lhs.edges == rhs.edges
+        lhs.days?.first == rhs.days?.first && lhs.days?.end == rhs.days?.end && lhs.edges == rhs.edges
     }
 
     init(from: Date, to: Date) {
-        let hour: TimeInterval = 3_600
-        // UTC hours start at multiples of 3,600 s since the epoch (no leap seconds in Unix time).
-        let firstWhole = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / hour).rounded(.up) * hour)
-        let endWhole = Date(timeIntervalSince1970: (to.timeIntervalSince1970 / hour).rounded(.down) * hour)
+        let day: TimeInterval = 86_400
+        // UTC days start at multiples of 86,400 s since the epoch (no leap seconds in Unix time).
+        let firstWhole = Date(timeIntervalSince1970: (from.timeIntervalSince1970 / day).rounded(.up) * day)
+        let endWhole = Date(timeIntervalSince1970: (to.timeIntervalSince1970 / day).rounded(.down) * day)
         guard firstWhole < endWhole else {
-            hours = nil
+            days = nil
             edges = from < to ? [from..<to] : []
             return
         }
-        hours = (firstWhole, endWhole)
+        days = (firstWhole, endWhole)
         edges = [from..<firstWhole, endWhole..<to].filter { !$0.isEmpty }
     }
+
 }

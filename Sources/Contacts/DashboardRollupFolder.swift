@@ -44,12 +44,12 @@ public struct DashboardRollupFolder: Service {
                 """
                 WITH taken AS (
                     DELETE FROM contact_rollups WHERE ctid = ANY (ARRAY(SELECT ctid FROM contact_rollups WHERE pending LIMIT \(limit)))
-                    RETURNING tenant_id, owner_id, dimension, key, hour, contacts)
-                INSERT INTO contact_rollups AS r (tenant_id, owner_id, dimension, key, hour, contacts, pending)
-                SELECT tenant_id, owner_id, dimension, key, hour, sum(contacts), false FROM taken
-                GROUP BY tenant_id, owner_id, dimension, key, hour
-                ORDER BY tenant_id, dimension, owner_id, key, hour
-                ON CONFLICT (tenant_id, dimension, owner_id, key, hour) WHERE NOT pending
+                    RETURNING tenant_id, owner_id, dimension, key, day, contacts)
+                INSERT INTO contact_rollups AS r (tenant_id, owner_id, dimension, key, day, contacts, pending)
+                SELECT tenant_id, owner_id, dimension, key, day, sum(contacts), false FROM taken
+                GROUP BY tenant_id, owner_id, dimension, key, day
+                ORDER BY tenant_id, dimension, owner_id, key, day
+                ON CONFLICT (tenant_id, dimension, owner_id, key, day) WHERE NOT pending
                 DO UPDATE SET contacts = r.contacts + excluded.contacts
                 """,
                 logger: logger)
@@ -57,12 +57,12 @@ public struct DashboardRollupFolder: Service {
                 """
                 WITH taken AS (
                     DELETE FROM call_rollups WHERE ctid = ANY (ARRAY(SELECT ctid FROM call_rollups WHERE pending LIMIT \(limit)))
-                    RETURNING tenant_id, user_id, hour, calls, answered, missed, timed, seconds)
-                INSERT INTO call_rollups AS r (tenant_id, user_id, hour, calls, answered, missed, timed, seconds, pending)
-                SELECT tenant_id, user_id, hour, sum(calls), sum(answered), sum(missed), sum(timed), sum(seconds), false FROM taken
-                GROUP BY tenant_id, user_id, hour
-                ORDER BY tenant_id, user_id, hour
-                ON CONFLICT (tenant_id, user_id, hour) WHERE NOT pending
+                    RETURNING tenant_id, user_id, day, calls, answered, missed, timed, seconds)
+                INSERT INTO call_rollups AS r (tenant_id, user_id, day, calls, answered, missed, timed, seconds, pending)
+                SELECT tenant_id, user_id, day, sum(calls), sum(answered), sum(missed), sum(timed), sum(seconds), false FROM taken
+                GROUP BY tenant_id, user_id, day
+                ORDER BY tenant_id, user_id, day
+                ON CONFLICT (tenant_id, user_id, day) WHERE NOT pending
                 DO UPDATE SET calls = r.calls + excluded.calls, answered = r.answered + excluded.answered,
                               missed = r.missed + excluded.missed, timed = r.timed + excluded.timed, seconds = r.seconds + excluded.seconds
                 """,

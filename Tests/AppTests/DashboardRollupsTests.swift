@@ -20,28 +20,27 @@ struct DashboardRollupsTests {
         return logger
     }()
 
-    @Test("UTC hour split: whole hours from the rollups, partial ends from the tables")
+    @Test("UTC day split: whole days from the rollups, partial ends from the tables")
     func periodSplit() throws {
         func date(_ text: String) throws -> Date { try Date(text, strategy: .iso8601) }
-        let aligned = DashboardPeriod(from: try date("2026-11-01T00:00:00Z"), to: try date("2026-11-03T05:00:00Z"))
-        let (alignedFirst, alignedEnd) = (try date("2026-11-01T00:00:00Z"), try date("2026-11-03T05:00:00Z"))
-        #expect(aligned.hours?.first == alignedFirst && aligned.hours?.end == alignedEnd)
+        func day(_ date: Date?) -> String? { date?.formatted(Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()) }
+        let aligned = DashboardPeriod(from: try date("2026-11-01T00:00:00Z"), to: try date("2026-11-03T00:00:00Z"))
+        #expect(day(aligned.days?.first) == "2026-11-01" && day(aligned.days?.end) == "2026-11-03")
         #expect(aligned.edges.isEmpty)
-        let ragged = DashboardPeriod(from: try date("2026-10-31T18:30:00Z"), to: try date("2026-11-03T06:20:00Z"))
-        let (raggedFirst, raggedEnd) = (try date("2026-10-31T19:00:00Z"), try date("2026-11-03T06:00:00Z"))
-        #expect(ragged.hours?.first == raggedFirst && ragged.hours?.end == raggedEnd)
+        let ragged = DashboardPeriod(from: try date("2026-10-31T18:30:00Z"), to: try date("2026-11-03T06:00:00Z"))
+        #expect(day(ragged.days?.first) == "2026-11-01" && day(ragged.days?.end) == "2026-11-03")
         #expect(
             ragged.edges
                 == [
-                    try date("2026-10-31T18:30:00Z")..<(try date("2026-10-31T19:00:00Z")),
-                    try date("2026-11-03T06:00:00Z")..<(try date("2026-11-03T06:20:00Z")),
+                    try date("2026-10-31T18:30:00Z")..<(try date("2026-11-01T00:00:00Z")),
+                    try date("2026-11-03T00:00:00Z")..<(try date("2026-11-03T06:00:00Z")),
                 ])
-        let inside = DashboardPeriod(from: try date("2026-11-02T01:10:00Z"), to: try date("2026-11-02T01:50:00Z"))
-        #expect(inside.hours == nil)
-        #expect(inside.edges == [try date("2026-11-02T01:10:00Z")..<(try date("2026-11-02T01:50:00Z"))])
-        let acrossTheHour = DashboardPeriod(from: try date("2026-11-01T23:50:00Z"), to: try date("2026-11-02T00:10:00Z"))
-        #expect(acrossTheHour.hours == nil)
-        #expect(acrossTheHour.edges == [try date("2026-11-01T23:50:00Z")..<(try date("2026-11-02T00:10:00Z"))])
+        let inside = DashboardPeriod(from: try date("2026-11-02T01:00:00Z"), to: try date("2026-11-02T23:00:00Z"))
+        #expect(inside.days == nil)
+        #expect(inside.edges == [try date("2026-11-02T01:00:00Z")..<(try date("2026-11-02T23:00:00Z"))])
+        let acrossMidnight = DashboardPeriod(from: try date("2026-11-01T23:00:00Z"), to: try date("2026-11-02T01:00:00Z"))
+        #expect(acrossMidnight.days == nil)
+        #expect(acrossMidnight.edges == [try date("2026-11-01T23:00:00Z")..<(try date("2026-11-02T01:00:00Z"))])
     }
 
     @Test("after creates, edits, bulk actions, deletes, restores, imports and calls, the dashboard equals a direct count, folded or not")
