@@ -72,6 +72,14 @@ public final class Database: Service, Sendable {
         }
     }
 
+    /// A connection outside the pool (the node's LISTEN connection) was lost: the
+    /// database may be down. Until a probe connects again, transactions wait only
+    /// briefly for a connection, so requests get their 503 at once rather than after
+    /// the whole lease timeout; a probe that connects at once clears it again.
+    public func connectionLost() {
+        pool.suspectOutage()
+    }
+
     private func transaction<Result: Sendable>(
         logger: Logger,
         _ body: (PooledConnection) async throws -> Result

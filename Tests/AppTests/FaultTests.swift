@@ -67,6 +67,46 @@ struct FaultTests {
         }
     }
 
+    @Test("PostgreSQL stopped while the nodes are idle: the first write gets its 503 at once, not after the lease timeout")
+    func outageWhileIdle() async throws {
+        try await FaultCluster.with(agents: 1, customers: 1) { cluster in
+            let api = cluster.api(0)
+            let customer = cluster.tenant.customers[0]
+            let token = try await api.login(cluster.tenant, customer)
+            let opened = try await api.send(.POST, "/v1/conversations", token: token, json: #"{"text":"Hello"}"#)
+            let conversationID = try #require(opened.json["id"] as? String, "POST /v1/conversations: \(opened.status) \(opened.body)")
+            func write() async throws -> (status: Int, took: Duration) {
+                let sentAt = ContinuousClock.now
+                let reply = try await api.send(
+                    .POST, "/v1/conversations/\(conversationID)/messages", token: token,
+                    json: #"{"text":"are you there?"}"#, headers: [("Idempotency-Key", UUID().uuidString)])
+                return (reply.status, ContinuousClock.now - sentAt)
+            }
+            // No statement is running when the database goes: only the nodes' idle
+            // connections (pooled and LISTEN) see it close.
+            try await Task.sleep(for: .seconds(1))
+
+            // act
+            try await FaultEnvironment.postgres("stop")
+            // Long enough for the pools to drop their closed connections and start
+            // reconnecting: leases then wait for a connection that cannot come.
+            try await Task.sleep(for: .seconds(2))
+            let during = try await write()
+            try await FaultEnvironment.postgres("start")
+            let backAt = ContinuousClock.now
+            var after = try await write()
+            while after.status != 201, ContinuousClock.now - backAt < .seconds(5) {
+                try await Task.sleep(for: .milliseconds(100))
+                after = try await write()
+            }
+
+            // The lease timeout is 5 s: an answer within 1.5 s means the node knew.
+            #expect(during.status == 503, "a write during the outage answered \(during.status)")
+            #expect(during.took < .milliseconds(1_500), "the write during the outage took \(during.took) to be refused")
+            #expect(after.status == 201, "no write was acknowledged within 5 s of the database's return (last: \(after.status))")
+        }
+    }
+
     @Test("pg_terminate_backend of the nodes' LISTEN and pool connections: no event lost, nothing acknowledged lost")
     func terminateConnections() async throws {
         try await FaultCluster.with(agents: 2, customers: 12) { cluster in

@@ -10,19 +10,26 @@ import ServiceLifecycle
 /// When it drops (network, restart, `pg_terminate_backend`) it reconnects with
 /// backoff and wakes the fan-out, which catches up from its position: notifications
 /// are only a latency shortcut, the position is what guarantees delivery.
+///
+/// It is also the node's canary for the database: an idle pool does not notice that
+/// PostgreSQL went away until a lease has waited out its whole timeout, while this
+/// connection hears of it at once, so each loss is reported to the pool
+/// (`Database.connectionLost`), which then answers fast and probes for the return.
 public struct EventListener: Service, CustomStringConvertible {
     /// `application_name` of the connection, for operators and fault tests.
     public static let applicationName = "switchboard-listener"
 
     let url: DatabaseURL
+    let database: Database
     let fanOut: EventFanOut
     let logger: Logger
 
     /// What service logs show: never the URL, which holds the password.
     public var description: String { "EventListener" }
 
-    public init(url: DatabaseURL, fanOut: EventFanOut, logger: Logger) {
+    public init(url: DatabaseURL, database: Database, fanOut: EventFanOut, logger: Logger) {
         self.url = url
+        self.database = database
         self.fanOut = fanOut
         self.logger = logger
     }
@@ -43,6 +50,7 @@ public struct EventListener: Service, CustomStringConvertible {
             } catch {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 logger.warning("LISTEN connection lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                database.connectionLost()
             }
             fanOut.wake()  // catch up on whatever the lost connection would have announced
             if listened.withLockedValue({ $0 }) { delay = .milliseconds(100) }

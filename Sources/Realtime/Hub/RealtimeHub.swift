@@ -29,7 +29,7 @@ public final class RealtimeHub: Sendable {
         self.presence = presence
         self.node = NodePresence(database: database, store: presence, connections: connections, logger: logger)
         self.reader = OutboxReader(database: database)
-        self.listener = EventListener(url: url, fanOut: fanOut, logger: logger)
+        self.listener = EventListener(url: url, database: database, fanOut: fanOut, logger: logger)
         self.guardian = ConnectionGuard(database: database, connections: connections, logger: logger)
         self.logger = logger
     }
