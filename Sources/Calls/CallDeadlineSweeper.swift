@@ -1,4 +1,5 @@
 import Logging
+import Persistence
 import ServiceLifecycle
 
 /// Enforces stored call deadlines on every node, once a second: ring timeouts
@@ -17,13 +18,8 @@ public struct CallDeadlineSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await calls.enforceDeadlines(logger: logger)
-            } catch {
-                logger.warning("enforcing call deadlines failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatEvery(interval, logger: logger, failure: "enforcing call deadlines failed") {
+            try await calls.enforceDeadlines(logger: logger)
         }
     }
 }

@@ -21,14 +21,7 @@ public struct DashboardRollupFolder: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await fold()
-            } catch {
-                logger.warning("folding dashboard rollups failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await repeatEvery(interval, logger: logger, failure: "folding dashboard rollups failed") { try await fold() }
     }
 
     /// Folds up to `limit` pending rows of each rollup; false when another node was folding.

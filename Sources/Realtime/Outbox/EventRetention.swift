@@ -19,14 +19,9 @@ public struct EventRetention: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let deleted = try await prune()
-                if deleted > 0 { logger.info("pruned old events", metadata: ["count": "\(deleted)"]) }
-            } catch {
-                logger.warning("event pruning failed", metadata: ["error": "\(String(reflecting: error))"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatEvery(interval, logger: logger, failure: "event pruning failed") {
+            let deleted = try await prune()
+            if deleted > 0 { logger.info("pruned old events", metadata: ["count": "\(deleted)"]) }
         }
     }
 
