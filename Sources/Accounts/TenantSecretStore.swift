@@ -43,7 +43,9 @@ public struct TenantSecretStore: Sendable {
             logger: logger
         )
         var summaries: [TenantSecretName: SecretSummary] = [:]
-        for try await (name, last4, updatedAt) in rows.decode((String, String, Date).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (name, last4, updatedAt) = (try columns.column(String.self), try columns.column(String.self), try columns.column(Date.self))
             guard let name = TenantSecretName(rawValue: name) else { continue }
             summaries[name] = SecretSummary(last4: last4.isEmpty ? nil : last4, updatedAt: updatedAt)
         }

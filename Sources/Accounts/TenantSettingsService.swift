@@ -70,7 +70,11 @@ public struct TenantSettingsService: Sendable {
         var keys: [String: String] = [:]
         let rows = try await connection.query(
             "SELECT provider, key FROM tenant_webhook_keys WHERE tenant_id = \(tenantID)", logger: logger)
-        for try await (provider, key) in rows.decode((String, String).self) { keys[provider] = key }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (provider, key) = (try columns.column(String.self), try columns.column(String.self))
+            keys[provider] = key
+        }
         return TenantSettingsView(tenant: tenant, secrets: secrets, webhookKeys: keys)
     }
 }

@@ -92,11 +92,16 @@ struct CallStore: Sendable {
         let rows = try await connection.query(Self.listQuery(tenantID, ids: ids), preparedAs: List.self, logger: logger)
         var calls: [UUID: Call] = [:]
         for try await postgresRow in rows {
-            let row = try postgresRow.decode(
-                (
-                    UUID, String, String, UUID, String, String, UUID?, String?, String?, String, Date?, Date, Date?, Date?, Int?,
-                    String?, UUID?, UUID?, String?, String?, String?, UUID?
-                ).self
+            var columns = postgresRow.makeIterator()
+            let row = (
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(String.self),
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(String.self),
+                try columns.column(UUID?.self), try columns.column(String?.self), try columns.column(String?.self),
+                try columns.column(String.self), try columns.column(Date?.self), try columns.column(Date.self),
+                try columns.column(Date?.self), try columns.column(Date?.self), try columns.column(Int?.self),
+                try columns.column(String?.self), try columns.column(UUID?.self), try columns.column(UUID?.self),
+                try columns.column(String?.self), try columns.column(String?.self), try columns.column(String?.self),
+                try columns.column(UUID?.self)
             )
             let callee = row.6.map { CallParty(id: $0, name: row.7 ?? "", type: ParticipantType(rawValue: row.8 ?? "") ?? .staff) }
             calls[row.0] = Call(
@@ -110,7 +115,10 @@ struct CallStore: Sendable {
         }
         let offers = try await connection.query(Self.offersQuery(tenantID, calls: ids), preparedAs: Offers.self, logger: logger)
         for try await row in offers {
-            let (callID, userID, state, offeredAt) = try row.decode((UUID, UUID, String, Date).self)
+            var columns = row.makeIterator()
+            let (callID, userID, state, offeredAt) = (
+                try columns.column(UUID.self), try columns.column(UUID.self), try columns.column(String.self), try columns.column(Date.self)
+            )
             calls[callID]?.offers.append(
                 CallOffer(userId: userID, state: CallOffer.State(rawValue: state) ?? .missed, offeredAt: offeredAt))
         }
@@ -126,7 +134,9 @@ struct CallStore: Sendable {
     // And every transition writes the call and its offers (0.2-0.4 ms of planning each).
     enum Update: PreparedSQL {
         /// The duration binds as int8 (a Swift Int); inferred from the column it would be int4.
-        static let types: [PostgresDataType] = [.text, .uuid, .text, .timestamptz, .timestamptz, .timestamptz, .int8, .text, .uuid, .uuid, .uuid]
+        static let types: [PostgresDataType] = [
+            .text, .uuid, .text, .timestamptz, .timestamptz, .timestamptz, .int8, .text, .uuid, .uuid, .uuid,
+        ]
         static let sql = CallStore.updateQuery(
             Call(
                 id: UUID(), tenantID: UUID(), status: .ringing, strategy: .direct, caller: CallParty(id: UUID(), name: "", type: .staff),
@@ -172,7 +182,10 @@ struct CallStore: Sendable {
     ) async throws -> (id: UUID, requestHash: String?)? {
         let rows = try await connection.query(
             Self.idempotencyQuery(tenantID, caller: caller, key: key), preparedAs: ByIdempotencyKey.self, logger: logger)
-        for try await row in rows { return try row.decode((UUID, String?).self) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            return (try columns.column(UUID.self), try columns.column(String?.self))
+        }
         return nil
     }
 
@@ -185,8 +198,11 @@ struct CallStore: Sendable {
             logger: logger)
         var candidates: [AgentCandidate] = []
         for try await row in rows {
-            let (id, name, status, connected, ringing, onCall, lastOffered) = try row.decode(
-                (UUID, String, String, Bool, Bool, Bool, Date?).self)
+            var columns = row.makeIterator()
+            let (id, name, status, connected, ringing, onCall, lastOffered) = (
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(String.self),
+                try columns.column(Bool.self), try columns.column(Bool.self), try columns.column(Bool.self), try columns.column(Date?.self)
+            )
             candidates.append(
                 AgentCandidate(
                     id: id, name: name, status: PresenceStatus(rawValue: status) ?? .available, connected: connected,
@@ -286,7 +302,11 @@ struct CallStore: Sendable {
             logger: logger
         )
         var due: [(UUID, UUID)] = []
-        for try await (tenantID, id) in rows.decode((UUID, UUID).self) { due.append((tenantID, id)) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (tenantID, id) = (try columns.column(UUID.self), try columns.column(UUID.self))
+            due.append((tenantID, id))
+        }
         return due
     }
 }

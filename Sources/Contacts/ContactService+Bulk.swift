@@ -34,7 +34,14 @@ extension ContactService {
                 logger: logger
             )
             var found: [(id: UUID, name: String, phone: String?, stage: String, owner: UUID?)] = []
-            for try await row in rows.decode((UUID, String, String?, String, UUID?).self) { found.append(row) }
+            for try await row in rows {
+                var columns = row.makeIterator()
+                found.append(
+                    (
+                        try columns.column(UUID.self), try columns.column(String.self), try columns.column(String?.self),
+                        try columns.column(String.self), try columns.column(UUID?.self)
+                    ))
+            }
             let missing = Set(ids).subtracting(found.map(\.id))
             guard missing.isEmpty else { throw ContactError.unknownContacts(missing.sorted { $0.uuidString < $1.uuidString }) }
 

@@ -31,7 +31,9 @@ extension ContactService {
                 logger: logger
             )
             var note: ContactNote?
-            for try await (createdAt, name) in rows.decode((Date, String).self) {
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (createdAt, name) = (try columns.column(Date.self), try columns.column(String.self))
                 note = ContactNote(id: id, contactID: contactID, authorID: actor.userID, authorName: name, body: body, createdAt: createdAt)
             }
             guard let note else { throw ContactError.notFound }
@@ -61,8 +63,14 @@ extension ContactService {
                 logger: logger
             )
             var notes: [ContactNote] = []
-            for try await (id, author, name, body, createdAt) in rows.decode((UUID, UUID, String, String, Date).self) {
-                notes.append(ContactNote(id: id, contactID: contactID, authorID: author, authorName: name, body: body, createdAt: createdAt))
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (id, author, name, body, createdAt) = (
+                    try columns.column(UUID.self), try columns.column(UUID.self), try columns.column(String.self),
+                    try columns.column(String.self), try columns.column(Date.self)
+                )
+                notes.append(
+                    ContactNote(id: id, contactID: contactID, authorID: author, authorName: name, body: body, createdAt: createdAt))
             }
             return notes
         }

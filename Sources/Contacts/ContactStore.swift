@@ -91,18 +91,17 @@ struct ContactStore: Sendable {
 
     static func contacts(from rows: some AsyncSequence<PostgresRow, any Error>, tenantID: UUID) async throws -> [Contact] {
         var contacts: [Contact] = []
-        for try await row in rows.decode(
-            (
-                UUID, String, String?, String?, String?, String, String?, Int, [String], UUID?, String, UUID?, UUID?, Date, Date,
-                Date?
-            ).self
-        ) {
+        for try await row in rows {
+            var columns = row.makeIterator()
             contacts.append(
                 Contact(
-                    id: row.0, tenantID: tenantID, name: row.1, phone: row.2, email: row.3, source: row.4,
-                    stage: ContactStage(rawValue: row.5) ?? .new, temperature: row.6.flatMap(ContactTemperature.init(rawValue:)),
-                    score: row.7, tags: row.8, ownerID: row.9, customFields: row.10, customerUserID: row.11, createdBy: row.12,
-                    createdAt: row.13, updatedAt: row.14, deletedAt: row.15
+                    id: try columns.column(), tenantID: tenantID, name: try columns.column(), phone: try columns.column(),
+                    email: try columns.column(), source: try columns.column(),
+                    stage: ContactStage(rawValue: try columns.column(String.self)) ?? .new,
+                    temperature: try columns.column(String?.self).flatMap(ContactTemperature.init(rawValue:)),
+                    score: try columns.column(), tags: try columns.column(), ownerID: try columns.column(),
+                    customFields: try columns.column(), customerUserID: try columns.column(), createdBy: try columns.column(),
+                    createdAt: try columns.column(), updatedAt: try columns.column(), deletedAt: try columns.column()
                 )
             )
         }

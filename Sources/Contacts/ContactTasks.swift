@@ -38,37 +38,37 @@ public struct ContactTasks: Sendable {
 
         public init() {}
 
-    /// Leaves a callback task for a missed call in the caller's transaction, and
-    /// tells its assignee with `task.created`. The contact's owner takes it, else
-    /// `fallbackAssignee`; unassigned, owners and admins are told (they hand it out:
-    /// telling every agent would wake a whole floor for each missed call).
-    public func createCallback(
-        _ tenantID: UUID, contact: CustomerContact, callID: UUID, fallbackAssignee: UUID?, on connection: PooledConnection,
-        logger: Logger
-    ) async throws {
-        let assignee = contact.ownerId ?? fallbackAssignee
-        let id = UUID.timeOrdered()
-        let title = "Call back \(contact.name) (missed call)"
-        try await connection.query(
-            """
-            INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
-            VALUES (\(id), \(tenantID), \(contact.id), 'callback', \(String(title.prefix(300))), \(assignee), \(callID))
-            """,
-            logger: logger
-        )
-        struct Created: Encodable {
-            let taskId: UUID
-            let kind: String
-            let title: String
-            let contactId: UUID
-            let callId: UUID
+        /// Leaves a callback task for a missed call in the caller's transaction, and
+        /// tells its assignee with `task.created`. The contact's owner takes it, else
+        /// `fallbackAssignee`; unassigned, owners and admins are told (they hand it out:
+        /// telling every agent would wake a whole floor for each missed call).
+        public func createCallback(
+            _ tenantID: UUID, contact: CustomerContact, callID: UUID, fallbackAssignee: UUID?, on connection: PooledConnection,
+            logger: Logger
+        ) async throws {
+            let assignee = contact.ownerId ?? fallbackAssignee
+            let id = UUID.timeOrdered()
+            let title = "Call back \(contact.name) (missed call)"
+            try await connection.query(
+                """
+                INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
+                VALUES (\(id), \(tenantID), \(contact.id), 'callback', \(String(title.prefix(300))), \(assignee), \(callID))
+                """,
+                logger: logger
+            )
+            struct Created: Encodable {
+                let taskId: UUID
+                let kind: String
+                let title: String
+                let contactId: UUID
+                let callId: UUID
+            }
+            let audience = assignee.map { EventAudience.user($0) } ?? EventAudience(roles: [.owner, .admin])
+            try await outbox.emit(
+                tenantID, type: "task.created", audience: audience,
+                payload: Created(taskId: id, kind: "callback", title: title, contactId: contact.id, callId: callID), on: connection,
+                logger: logger)
         }
-        let audience = assignee.map { EventAudience.user($0) } ?? EventAudience(roles: [.owner, .admin])
-        try await outbox.emit(
-            tenantID, type: "task.created", audience: audience,
-            payload: Created(taskId: id, kind: "callback", title: title, contactId: contact.id, callId: callID), on: connection,
-            logger: logger)
-    }
     }
 
     /// Open (or done) tasks, soonest due first, optionally for one contact or assignee.
@@ -114,7 +114,14 @@ public struct ContactTasks: Sendable {
 
     static func tasks(_ rows: PostgresRowSequence) async throws -> [ContactTask] {
         var tasks: [ContactTask] = []
-        for try await row in rows.decode((UUID, UUID, String, String, String, String, UUID?, UUID?, Date, Date, Date?, UUID?).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let row = (
+                try columns.column(UUID.self), try columns.column(UUID.self), try columns.column(String.self),
+                try columns.column(String.self), try columns.column(String.self), try columns.column(String.self),
+                try columns.column(UUID?.self), try columns.column(UUID?.self), try columns.column(Date.self),
+                try columns.column(Date.self), try columns.column(Date?.self), try columns.column(UUID?.self)
+            )
             tasks.append(
                 ContactTask(
                     id: row.0, contactID: row.1, contactName: row.2, kind: row.3, title: row.4, status: row.5, assigneeID: row.6,

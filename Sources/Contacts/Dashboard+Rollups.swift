@@ -17,7 +17,8 @@ extension Dashboard {
         let rows = try await connection.query(Self.pipelineQuery(tenantID, own: own), preparedAs: Pipeline.self, logger: logger)
         var sources: [Figures.Count] = []
         for try await row in rows {
-            let (dimension, key, count) = try row.decode((String, String?, Int).self)
+            var columns = row.makeIterator()
+            let (dimension, key, count) = (try columns.column(String.self), try columns.column(String?.self), try columns.column(Int.self))
             guard count != 0 else { continue }
             switch dimension {
             case "stage":
@@ -59,16 +60,28 @@ extension Dashboard {
             let rows = try await connection.query(
                 Self.callsQuery(tenantID, scope: own ?? Self.nobody, days: days), preparedAs: CallsByDay.self, logger: logger)
             for try await postgresRow in rows {
-                let row = try postgresRow.decode((Int, Int, Int, Int, Int).self)
-                (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
+                var columns = postgresRow.makeIterator()
+                let row = (
+                    try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self),
+                    try columns.column(Int.self)
+                )
+                (total, answered, missed, timed, seconds) = (
+                    total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4
+                )
             }
         }
         for edge in period.edges {
             let rows = try await connection.query(
                 Self.callsQuery(tenantID, own: own, between: edge), preparedAs: CallsBetween.self, logger: logger)
             for try await postgresRow in rows {
-                let row = try postgresRow.decode((Int, Int, Int, Int, Int).self)
-                (total, answered, missed, timed, seconds) = (total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4)
+                var columns = postgresRow.makeIterator()
+                let row = (
+                    try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self),
+                    try columns.column(Int.self)
+                )
+                (total, answered, missed, timed, seconds) = (
+                    total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4
+                )
             }
         }
         return Figures.Calls(

@@ -65,13 +65,18 @@ public struct Dashboard: Sendable {
             let messages = try await connection.query(
                 Self.messagesQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Messages.self, logger: logger)
             for try await row in messages {
-                let (inbound, outbound) = try row.decode((Int, Int).self)
+                var columns = row.makeIterator()
+                let (inbound, outbound) = (try columns.column(Int.self), try columns.column(Int.self))
                 figures.messages = Figures.Messages(inbound: inbound, outbound: outbound)
             }
             let revenue = try await connection.query(
                 Self.revenueQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Revenue.self, logger: logger)
             for try await row in revenue {
-                let (currency, count, captured, refunded) = try row.decode((String, Int, Int, Int).self)
+                var columns = row.makeIterator()
+                let (currency, count, captured, refunded) = (
+                    try columns.column(String.self), try columns.column(Int.self), try columns.column(Int.self),
+                    try columns.column(Int.self)
+                )
                 figures.revenue.append(
                     Figures.Revenue(currency: currency, payments: count, captured: captured, refunded: refunded, net: captured - refunded))
             }

@@ -22,7 +22,12 @@ struct TagStore: Sendable {
             logger: logger
         )
         var tags: [Tag] = []
-        for try await (name, color, createdAt, count) in rows.decode((String, String?, Date, Int).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (name, color, createdAt, count) = (
+                try columns.column(String.self), try columns.column(String?.self), try columns.column(Date.self),
+                try columns.column(Int.self)
+            )
             tags.append(Tag(name: name, color: color, createdAt: createdAt, contactCount: count))
         }
         return tags

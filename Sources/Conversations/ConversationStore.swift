@@ -12,18 +12,18 @@ struct ConversationStore: Sendable {
     /// without one (the workers, which read for no one), it is 0 and costs nothing.
     private static func select(reader: UUID?, unreadDirection: ChatMessage.Direction) -> PostgresQuery {
         """
-            SELECT c.id, c.tenant_id, c.channel, c.contact_id, ct.name, ct.phone, c.customer_user_id, cu.name, cu.phone,
-                   c.assignee_id, c.status, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.window_closed_at,
-                   c.created_at, c.updated_at, c.resolved_at,
-                   CASE WHEN \(reader)::uuid IS NULL THEN 0 ELSE
-                   (SELECT count(*) FROM messages m
-                    WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.direction = \(unreadDirection.rawValue)
-                      AND m.seq > coalesce(r.last_read_seq, 0))::int4 END
-            FROM conversations c
-            LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
-            LEFT JOIN users cu ON cu.id = c.customer_user_id AND cu.tenant_id = c.tenant_id
-            LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.tenant_id = c.tenant_id AND r.user_id = \(reader)
-            """
+        SELECT c.id, c.tenant_id, c.channel, c.contact_id, ct.name, ct.phone, c.customer_user_id, cu.name, cu.phone,
+               c.assignee_id, c.status, c.last_message_at, c.last_message_preview, c.last_inbound_at, c.window_closed_at,
+               c.created_at, c.updated_at, c.resolved_at,
+               CASE WHEN \(reader)::uuid IS NULL THEN 0 ELSE
+               (SELECT count(*) FROM messages m
+                WHERE m.tenant_id = c.tenant_id AND m.conversation_id = c.id AND m.direction = \(unreadDirection.rawValue)
+                  AND m.seq > coalesce(r.last_read_seq, 0))::int4 END
+        FROM conversations c
+        LEFT JOIN contacts ct ON ct.id = c.contact_id AND ct.tenant_id = c.tenant_id
+        LEFT JOIN users cu ON cu.id = c.customer_user_id AND cu.tenant_id = c.tenant_id
+        LEFT JOIN conversation_reads r ON r.conversation_id = c.id AND r.tenant_id = c.tenant_id AND r.user_id = \(reader)
+        """
     }
 
     /// The conversation as `reader` sees it (their unread count; 0 without a
@@ -160,18 +160,18 @@ struct ConversationStore: Sendable {
         _ tenantID: UUID, id: UUID, messageAt: Date, preview: String, inbound: Bool, reopen: Bool
     ) -> PostgresQuery {
         """
-            UPDATE conversations SET
-                last_message_at = greatest(last_message_at, \(messageAt)),
-                last_message_preview = CASE WHEN \(messageAt) >= last_message_at OR last_message_preview IS NULL
-                                            THEN \(String(preview.prefix(200))) ELSE last_message_preview END,
-                last_inbound_at = CASE WHEN \(inbound) THEN greatest(coalesce(last_inbound_at, \(messageAt)), \(messageAt)) ELSE last_inbound_at END,
-                -- The customer wrote: whatever closed the window before, it is open again.
-                window_closed_at = CASE WHEN \(inbound) THEN NULL ELSE window_closed_at END,
-                status = CASE WHEN \(reopen) THEN 'open' ELSE status END,
-                resolved_at = CASE WHEN \(reopen) THEN NULL ELSE resolved_at END,
-                updated_at = now()
-            WHERE tenant_id = \(tenantID) AND id = \(id)
-            """
+        UPDATE conversations SET
+            last_message_at = greatest(last_message_at, \(messageAt)),
+            last_message_preview = CASE WHEN \(messageAt) >= last_message_at OR last_message_preview IS NULL
+                                        THEN \(String(preview.prefix(200))) ELSE last_message_preview END,
+            last_inbound_at = CASE WHEN \(inbound) THEN greatest(coalesce(last_inbound_at, \(messageAt)), \(messageAt)) ELSE last_inbound_at END,
+            -- The customer wrote: whatever closed the window before, it is open again.
+            window_closed_at = CASE WHEN \(inbound) THEN NULL ELSE window_closed_at END,
+            status = CASE WHEN \(reopen) THEN 'open' ELSE status END,
+            resolved_at = CASE WHEN \(reopen) THEN NULL ELSE resolved_at END,
+            updated_at = now()
+        WHERE tenant_id = \(tenantID) AND id = \(id)
+        """
     }
 
     func setAssignee(_ tenantID: UUID, id: UUID, assignee: UUID?, on connection: PooledConnection, logger: Logger) async throws {
@@ -221,7 +221,11 @@ struct ConversationStore: Sendable {
             """,
             logger: logger
         )
-        for try await (id, seq) in rows.decode((UUID, Int64).self) { return (id, seq) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, seq) = (try columns.column(UUID.self), try columns.column(Int64.self))
+            return (id, seq)
+        }
         return nil
     }
 
@@ -238,25 +242,28 @@ struct ConversationStore: Sendable {
         var result: [Conversation] = []
         for try await row in rows {
             var cells = row.makeIterator()
-            func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
-            let id = try next(UUID.self)
-            let tenantID = try next(UUID.self)
-            let channel = Conversation.Channel(rawValue: try next(String.self)) ?? .portal
-            let contactID = try next(UUID?.self)
-            let contactName = try next(String?.self)
-            let contactPhone = try next(String?.self)
-            let customerID = try next(UUID?.self)
-            let customerName = try next(String?.self)
-            let customerPhone = try next(String?.self)
+            let id = try cells.column(UUID.self)
+            let tenantID = try cells.column(UUID.self)
+            let channel = Conversation.Channel(rawValue: try cells.column(String.self)) ?? .portal
+            let contactID = try cells.column(UUID?.self)
+            let contactName = try cells.column(String?.self)
+            let contactPhone = try cells.column(String?.self)
+            let customerID = try cells.column(UUID?.self)
+            let customerName = try cells.column(String?.self)
+            let customerPhone = try cells.column(String?.self)
             let contact = contactID.map { Conversation.Party(id: $0, name: contactName ?? "", phone: contactPhone) }
             let customer = customerID.map { Conversation.Party(id: $0, name: customerName ?? "", phone: customerPhone) }
             result.append(
                 Conversation(
-                    id: id, tenantID: tenantID, channel: channel, contact: contact, customer: customer, assigneeID: try next(UUID?.self),
-                    status: Conversation.Status(rawValue: try next(String.self)) ?? .open, lastMessageAt: try next(Date.self),
-                    lastMessagePreview: try next(String?.self), lastInboundAt: try next(Date?.self), windowClosedAt: try next(Date?.self),
-                    createdAt: try next(Date.self), updatedAt: try next(Date.self), resolvedAt: try next(Date?.self),
-                    unreadCount: Int(try next(Int32.self))
+                    id: id, tenantID: tenantID, channel: channel, contact: contact, customer: customer,
+                    assigneeID: try cells.column(UUID?.self),
+                    status: Conversation.Status(rawValue: try cells.column(String.self)) ?? .open,
+                    lastMessageAt: try cells.column(Date.self),
+                    lastMessagePreview: try cells.column(String?.self), lastInboundAt: try cells.column(Date?.self),
+                    windowClosedAt: try cells.column(Date?.self),
+                    createdAt: try cells.column(Date.self), updatedAt: try cells.column(Date.self),
+                    resolvedAt: try cells.column(Date?.self),
+                    unreadCount: Int(try cells.column(Int32.self))
                 ))
         }
         return result

@@ -70,7 +70,7 @@ struct MessageStore: Sendable {
         var found: ChatMessage?
         for try await row in rows {
             var cells = row.makeIterator()
-            hash = try cells.next()!.decode(String?.self)
+            hash = try cells.column(String?.self)
             found = try Self.message(&cells)
         }
         return found.map { ($0, hash) }
@@ -91,7 +91,7 @@ struct MessageStore: Sendable {
         var page: [(ChatMessage, Int64)] = []
         for try await row in rows {
             var cells = row.makeIterator()
-            let seq = try cells.next()!.decode(Int64.self)
+            let seq = try cells.column(Int64.self)
             page.append((try Self.message(&cells), seq))
         }
         return page
@@ -111,7 +111,8 @@ struct MessageStore: Sendable {
     }
 
     /// Writes a message's delivery fields (status, error, provider id, timestamps).
-    func saveDelivery(_ message: ChatMessage, tenantID: UUID, statusAt: Date?, on connection: PooledConnection, logger: Logger) async throws {
+    func saveDelivery(_ message: ChatMessage, tenantID: UUID, statusAt: Date?, on connection: PooledConnection, logger: Logger) async throws
+    {
         try await connection.query(
             """
             UPDATE messages SET status = \(message.status.rawValue), error_code = \(message.errorCode), error_title = \(message.errorTitle),
@@ -141,14 +142,16 @@ struct MessageStore: Sendable {
         )
         for try await row in rows {
             var cells = row.makeIterator()
-            let attempts = try cells.next()!.decode(Int.self)
+            let attempts = try cells.column(Int.self)
             return (try Self.message(&cells), attempts)
         }
         return nil
     }
 
     /// Puts a message back in the queue after a retryable failure.
-    func retryLater(_ tenantID: UUID, id: UUID, afterSeconds: Double, error: String, code: Int?, on connection: PooledConnection, logger: Logger)
+    func retryLater(
+        _ tenantID: UUID, id: UUID, afterSeconds: Double, error: String, code: Int?, on connection: PooledConnection, logger: Logger
+    )
         async throws
     {
         try await connection.query(
@@ -181,19 +184,19 @@ struct MessageStore: Sendable {
     }
 
     static func message(_ cells: inout PostgresRow.Iterator) throws -> ChatMessage {
-        func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
-        let id = try next(UUID.self)
-        let conversationID = try next(UUID.self)
-        let direction = ChatMessage.Direction(rawValue: try next(String.self)) ?? .inbound
-        let authorID = try next(UUID?.self)
-        let type = try next(String.self)
-        let body = try next(String.self)
-        let template = try next(String?.self).flatMap { try? JSONDecoder().decode(ChatMessage.Template.self, from: Data($0.utf8)) }
+        let id = try cells.column(UUID.self)
+        let conversationID = try cells.column(UUID.self)
+        let direction = ChatMessage.Direction(rawValue: try cells.column(String.self)) ?? .inbound
+        let authorID = try cells.column(UUID?.self)
+        let type = try cells.column(String.self)
+        let body = try cells.column(String.self)
+        let template = try cells.column(String?.self).flatMap { try? JSONDecoder().decode(ChatMessage.Template.self, from: Data($0.utf8)) }
         return ChatMessage(
             id: id, conversationID: conversationID, direction: direction, authorID: authorID, type: type, body: body, template: template,
-            status: ChatMessage.Status(rawValue: try next(String.self)) ?? .queued, errorCode: try next(Int?.self),
-            errorTitle: try next(String?.self), providerMessageID: try next(String?.self), createdAt: try next(Date.self),
-            sentAt: try next(Date?.self), deliveredAt: try next(Date?.self), readAt: try next(Date?.self)
+            status: ChatMessage.Status(rawValue: try cells.column(String.self)) ?? .queued, errorCode: try cells.column(Int?.self),
+            errorTitle: try cells.column(String?.self), providerMessageID: try cells.column(String?.self),
+            createdAt: try cells.column(Date.self),
+            sentAt: try cells.column(Date?.self), deliveredAt: try cells.column(Date?.self), readAt: try cells.column(Date?.self)
         )
     }
 }

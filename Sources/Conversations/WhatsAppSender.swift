@@ -62,7 +62,9 @@ public final class WhatsAppSender: Service, Sendable {
                     RETURNING tenant_id, id
                     """,
                     logger: logger)
-                for try await (tenantID, id) in interrupted.decode((UUID, UUID).self) {
+                for try await row in interrupted {
+                    var columns = row.makeIterator()
+                    let (tenantID, id) = (try columns.column(UUID.self), try columns.column(UUID.self))
                     logger.warning("WhatsApp send interrupted", metadata: ["tenant_id": "\(tenantID)", "message_id": "\(id)"])
                 }
                 let rows = try await connection.query(
@@ -73,7 +75,11 @@ public final class WhatsAppSender: Service, Sendable {
                     """,
                     logger: logger)
                 var items: [Item] = []
-                for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, messageID: id)) }
+                for try await row in rows {
+                    var columns = row.makeIterator()
+                    let (tenantID, id) = (try columns.column(UUID.self), try columns.column(UUID.self))
+                    items.append(Item(tenantID: tenantID, messageID: id))
+                }
                 return items
             }
         } catch {
@@ -165,7 +171,8 @@ public final class WhatsAppSender: Service, Sendable {
                     "WhatsApp send will be retried",
                     metadata: ["message_id": "\(message.id)", "attempt": "\(attempts)", "error": "\(error.title)"])
                 try await store.retryLater(
-                    item.tenantID, id: message.id, afterSeconds: backoff, error: error.title, code: error.code, on: connection, logger: logger)
+                    item.tenantID, id: message.id, afterSeconds: backoff, error: error.title, code: error.code, on: connection,
+                    logger: logger)
                 return
             case .retryable(let error):
                 message.status = .failed

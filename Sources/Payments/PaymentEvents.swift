@@ -59,7 +59,8 @@ struct PaymentEvents: Sendable {
     ) {
         let query = Self.contactPeopleQuery(payment.tenantID, contact: payment.contactID)
         for try await row in try await connection.query(query, preparedAs: ContactPeople.self, logger: logger) {
-            return try row.decode((UUID?, UUID?).self)
+            var columns = row.makeIterator()
+            return (try columns.column(UUID?.self), try columns.column(UUID?.self))
         }
         return (nil, nil)
     }

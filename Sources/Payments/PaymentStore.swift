@@ -115,7 +115,7 @@ struct PaymentStore: Sendable {
             logger: logger)
         for try await row in rows {
             var cells = row.makeIterator()
-            let hash = try cells.next()!.decode(String?.self)
+            let hash = try cells.column(String?.self)
             return (try Self.payment(&cells), hash)
         }
         return nil
@@ -156,7 +156,9 @@ struct PaymentStore: Sendable {
 
     // MARK: refunds
 
-    func insert(_ refund: Refund, tenantID: UUID, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger)
+    func insert(
+        _ refund: Refund, tenantID: UUID, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger
+    )
         async throws
     {
         try await connection.query(
@@ -186,9 +188,13 @@ struct PaymentStore: Sendable {
             """,
             logger: logger)
         var refunds: [Refund] = []
-        for try await (id, paymentID, amount, status, razorpayID, error, createdBy, createdAt, updatedAt) in rows.decode(
-            (UUID, UUID, Int, String, String?, String?, UUID?, Date, Date).self)
-        {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, paymentID, amount, status, razorpayID, error, createdBy, createdAt, updatedAt) = (
+                try columns.column(UUID.self), try columns.column(UUID.self), try columns.column(Int.self), try columns.column(String.self),
+                try columns.column(String?.self), try columns.column(String?.self), try columns.column(UUID?.self),
+                try columns.column(Date.self), try columns.column(Date.self)
+            )
             refunds.append(
                 Refund(
                     id: id, paymentID: paymentID, amount: amount, status: Refund.Status(rawValue: status) ?? .pending,
@@ -207,7 +213,11 @@ struct PaymentStore: Sendable {
             WHERE tenant_id = \(tenantID) AND created_by = \(createdBy) AND idempotency_key = \(idempotencyKey)
             """,
             logger: logger)
-        for try await (id, payment, hash) in rows.decode((UUID, UUID, String?).self) { return (id, payment, hash) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, payment, hash) = (try columns.column(UUID.self), try columns.column(UUID.self), try columns.column(String?.self))
+            return (id, payment, hash)
+        }
         return nil
     }
 
@@ -222,16 +232,19 @@ struct PaymentStore: Sendable {
     }
 
     static func payment(_ cells: inout PostgresRow.Iterator) throws -> Payment {
-        func next<T: PostgresDecodable>(_: T.Type) throws -> T { try cells.next()!.decode(T.self) }
         return Payment(
-            id: try next(UUID.self), tenantID: try next(UUID.self), kind: Payment.Kind(rawValue: try next(String.self)) ?? .order,
-            contactID: try next(UUID.self), customerUserID: try next(UUID?.self), productID: try next(UUID?.self),
-            description: try next(String?.self), amount: try next(Int.self), currency: try next(String.self),
-            status: Payment.Status(rawValue: try next(String.self)) ?? .created, razorpayOrderID: try next(String?.self),
-            razorpayPaymentID: try next(String?.self), razorpayLinkID: try next(String?.self), shortURL: try next(String?.self),
-            captured: try next(Int.self), refunded: try next(Int.self), method: try next(String?.self), errorCode: try next(String?.self),
-            errorDescription: try next(String?.self), mismatch: try next(String?.self), createdBy: try next(UUID?.self),
-            createdAt: try next(Date.self), updatedAt: try next(Date.self), verifiedAt: try next(Date?.self),
-            authorizedAt: try next(Date?.self), capturedAt: try next(Date?.self), failedAt: try next(Date?.self))
+            id: try cells.column(UUID.self), tenantID: try cells.column(UUID.self),
+            kind: Payment.Kind(rawValue: try cells.column(String.self)) ?? .order,
+            contactID: try cells.column(UUID.self), customerUserID: try cells.column(UUID?.self), productID: try cells.column(UUID?.self),
+            description: try cells.column(String?.self), amount: try cells.column(Int.self), currency: try cells.column(String.self),
+            status: Payment.Status(rawValue: try cells.column(String.self)) ?? .created, razorpayOrderID: try cells.column(String?.self),
+            razorpayPaymentID: try cells.column(String?.self), razorpayLinkID: try cells.column(String?.self),
+            shortURL: try cells.column(String?.self),
+            captured: try cells.column(Int.self), refunded: try cells.column(Int.self), method: try cells.column(String?.self),
+            errorCode: try cells.column(String?.self),
+            errorDescription: try cells.column(String?.self), mismatch: try cells.column(String?.self),
+            createdBy: try cells.column(UUID?.self),
+            createdAt: try cells.column(Date.self), updatedAt: try cells.column(Date.self), verifiedAt: try cells.column(Date?.self),
+            authorizedAt: try cells.column(Date?.self), capturedAt: try cells.column(Date?.self), failedAt: try cells.column(Date?.self))
     }
 }

@@ -91,9 +91,12 @@ public struct ProductCatalog: Sendable {
 
     static func products(_ rows: PostgresRowSequence) async throws -> [Product] {
         var products: [Product] = []
-        for try await (id, name, price, currency, active, createdAt, updatedAt) in rows.decode(
-            (UUID, String, Int, String, Bool, Date, Date).self)
-        {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, name, price, currency, active, createdAt, updatedAt) = (
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(Int.self),
+                try columns.column(String.self), try columns.column(Bool.self), try columns.column(Date.self), try columns.column(Date.self)
+            )
             products.append(
                 Product(id: id, name: name, price: price, currency: currency, active: active, createdAt: createdAt, updatedAt: updatedAt))
         }

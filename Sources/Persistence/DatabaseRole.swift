@@ -17,7 +17,11 @@ public struct DatabaseRole: Sendable {
                 "SELECT rolname, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
                 logger: logger
             )
-            for try await (name, isSuperuser, bypasses) in rows.decode((String, Bool, Bool).self) {
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (name, isSuperuser, bypasses) = (
+                    try columns.column(String.self), try columns.column(Bool.self), try columns.column(Bool.self)
+                )
                 return DatabaseRole(name: name, isSuperuser: isSuperuser, bypassesRowLevelSecurity: bypasses)
             }
             throw PersistenceError.roleNotFound

@@ -89,7 +89,9 @@ public struct Migrator: Sendable {
             logger: logger
         )
         var applied: [(version: Int, name: String, checksum: String)] = []
-        for try await (version, name, checksum) in rows.decode((Int, String, String).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (version, name, checksum) = (try columns.column(Int.self), try columns.column(String.self), try columns.column(String.self))
             applied.append((version, name, checksum))
         }
         return try Self.pendingFiles(files, applied: applied)

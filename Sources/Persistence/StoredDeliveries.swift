@@ -55,7 +55,11 @@ public struct StoredDeliveries: Sendable {
                 """,
                 logger: logger)
             var items: [Item] = []
-            for try await (tenantID, id) in rows.decode((UUID, UUID).self) { items.append(Item(tenantID: tenantID, deliveryID: id)) }
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (tenantID, id) = (try columns.column(UUID.self), try columns.column(UUID.self))
+                items.append(Item(tenantID: tenantID, deliveryID: id))
+            }
             return items
         }
     }
@@ -71,7 +75,8 @@ public struct StoredDeliveries: Sendable {
     ) async throws -> (body: [UInt8], receivedAt: Date)? {
         let rows = try await connection.query(Take<Table>.query(item), preparedAs: Take<Table>.self, logger: logger)
         for try await row in rows {
-            let (body, receivedAt) = try row.decode((ByteBuffer, Date).self)
+            var columns = row.makeIterator()
+            let (body, receivedAt) = (try columns.column(ByteBuffer.self), try columns.column(Date.self))
             return (Array(buffer: body), receivedAt)
         }
         return nil
@@ -132,4 +137,3 @@ enum MarkProcessed<Table: DeliveryTable>: PreparedSQL {
         """
     }
 }
-

@@ -57,7 +57,11 @@ struct ContactImportStore: Sendable {
             """,
             logger: logger
         )
-        for try await (resumeAt, file) in rows.decode((Int, ByteBuffer).self) { return (resumeAt, file) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (resumeAt, file) = (try columns.column(Int.self), try columns.column(ByteBuffer.self))
+            return (resumeAt, file)
+        }
         return nil
     }
 
@@ -72,7 +76,11 @@ struct ContactImportStore: Sendable {
             logger: logger
         )
         var jobs: [(UUID, UUID)] = []
-        for try await job in rows.decode((UUID, UUID).self) { jobs.append(job) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let job = (try columns.column(UUID.self), try columns.column(UUID.self))
+            jobs.append(job)
+        }
         return jobs
     }
 

@@ -73,7 +73,12 @@ public struct ContactTimeline: Sendable {
             logger: logger
         )
         var entries: [TimelineEntry] = []
-        for try await (id, kind, actorID, actorName, occurredAt, data) in rows.decode((UUID, String, UUID?, String?, Date, String).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, kind, actorID, actorName, occurredAt, data) = (
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(UUID?.self),
+                try columns.column(String?.self), try columns.column(Date.self), try columns.column(String.self)
+            )
             entries.append(TimelineEntry(id: id, kind: kind, actorID: actorID, actorName: actorName, occurredAt: occurredAt, data: data))
         }
         return entries

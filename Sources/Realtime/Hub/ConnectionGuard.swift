@@ -70,7 +70,11 @@ public struct ConnectionGuard: Service {
                 logger: logger
             )
             var roles: [UUID: String] = [:]
-            for try await (id, role) in rows.decode((UUID, String).self) { roles[id] = role }
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (id, role) = (try columns.column(UUID.self), try columns.column(String.self))
+                roles[id] = role
+            }
             return roles
         }
         for connection in open {

@@ -49,7 +49,9 @@ public struct OutboxReader: Sendable {
                 """,
                 logger: logger
             )
-            for try await (txid, id) in rows.decode((String, Int64).self) {
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (txid, id) = (try columns.column(String.self), try columns.column(Int64.self))
                 return EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id)
             }
             return .start
@@ -71,7 +73,9 @@ public struct OutboxReader: Sendable {
                 """,
                 logger: logger
             )
-            for try await (txid, id) in rows.decode((String, Int64).self) {
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (txid, id) = (try columns.column(String.self), try columns.column(Int64.self))
                 return EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id)
             }
             return .start
@@ -164,8 +168,12 @@ public struct OutboxReader: Sendable {
     static func decode(_ rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [OutboxEvent] {
         var events: [OutboxEvent] = []
         for try await row in rows {
-            let (txid, id, tenant, type, userIDs, roles, payload, occurredAt) = try row.decode(
-                (String, Int64, UUID, String, [UUID], [String], String, Date).self)
+            var columns = row.makeIterator()
+            let (txid, id, tenant, type, userIDs, roles, payload, occurredAt) = (
+                try columns.column(String.self), try columns.column(Int64.self), try columns.column(UUID.self),
+                try columns.column(String.self), try columns.column([UUID].self), try columns.column([String].self),
+                try columns.column(String.self), try columns.column(Date.self)
+            )
             events.append(
                 OutboxEvent(
                     position: EventPosition(transactionID: UInt64(txid) ?? 0, eventID: id),

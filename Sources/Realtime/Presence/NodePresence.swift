@@ -115,7 +115,11 @@ public final class NodePresence: Service, Sendable {
                 logger: logger
             )
             var orphaned = Set<[UUID]>()
-            for try await (tenantID, userID) in rows.decode((UUID, UUID).self) { orphaned.insert([tenantID, userID]) }
+            for try await row in rows {
+                var columns = row.makeIterator()
+                let (tenantID, userID) = (try columns.column(UUID.self), try columns.column(UUID.self))
+                orphaned.insert([tenantID, userID])
+            }
             for pair in orphaned {
                 let presence = try await store.lockedPresence(pair[0], pair[1], on: connection, logger: logger)
                 if !presence.connected {

@@ -46,7 +46,11 @@ extension PresenceStore {
             "SELECT tenant_id, user_id FROM presence WHERE restore_at <= now() FOR UPDATE SKIP LOCKED", logger: logger
         )
         var due: [(UUID, UUID)] = []
-        for try await pair in rows.decode((UUID, UUID).self) { due.append(pair) }
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let pair = (try columns.column(UUID.self), try columns.column(UUID.self))
+            due.append(pair)
+        }
         for (tenantID, userID) in due {
             try await restore(tenantID, userID, on: connection, logger: logger)
         }

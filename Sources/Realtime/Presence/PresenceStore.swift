@@ -104,8 +104,13 @@ public struct PresenceStore: Sendable {
             logger: logger
         )
         var entries: [PresenceEntry] = []
-        for try await (id, name, role, status, updatedAt, connected) in rows.decode((UUID, String, String, String, Date, Bool).self) {
-            let status = PresenceStatus(rawValue: status) ?? .available
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (id, name, role, statusText, updatedAt, connected) = (
+                try columns.column(UUID.self), try columns.column(String.self), try columns.column(String.self),
+                try columns.column(String.self), try columns.column(Date.self), try columns.column(Bool.self)
+            )
+            let status = PresenceStatus(rawValue: statusText) ?? .available
             entries.append(
                 PresenceEntry(
                     userId: id, name: name, role: Role(rawValue: role) ?? .agent, status: status,
@@ -138,7 +143,9 @@ public struct PresenceStore: Sendable {
             """,
             logger: logger
         )
-        for try await (status, connected) in rows.decode((String, Bool).self) {
+        for try await row in rows {
+            var columns = row.makeIterator()
+            let (status, connected) = (try columns.column(String.self), try columns.column(Bool.self))
             return (PresenceStatus(rawValue: status) ?? .available, connected)
         }
         return (.available, false)
