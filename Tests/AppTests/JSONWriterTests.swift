@@ -51,4 +51,20 @@ struct JSONWriterTests {
         #expect((object["empty"] as? [String])?.isEmpty == true)
         #expect(((object["raw"] as? [String: Any])?["k"] as? [Any])?.count == 2)
     }
+
+    @Test("strings with escapes at their ends, in runs, or none at all, and ids or null, read back as written")
+    func escapesAndIDs() throws {
+        let texts = ["", "plain", "\"quoted\"", "ends with \\", "/a/b/", "\u{00}\u{1F}\n\r\t", "é 🙂 \"mixed\" \\ end/", String(repeating: "x\"", count: 40)]
+        let id = UUID()
+        var writer = JSONWriter()
+        writer.beginObject()
+        for (index, text) in texts.enumerated() { writer.field("t\(index)", text) }
+        writer.fieldOrNull("owner", id: id)
+        writer.fieldOrNull("nobody", id: nil)
+        writer.endObject()
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+        for (index, text) in texts.enumerated() { #expect(object["t\(index)"] as? String == text) }
+        #expect(object["owner"] as? String == id.uuidString)
+        #expect(object["nobody"] is NSNull)
+    }
 }

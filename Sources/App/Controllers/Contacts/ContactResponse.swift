@@ -18,10 +18,10 @@ struct ContactResponse: JSONWritable, Sendable {
         writer.fieldOrNull("temperature", contact.temperature?.rawValue)
         writer.field("score", contact.score)
         writer.field("tags", contact.tags)
-        writer.fieldOrNull("ownerId", contact.ownerID?.uuidString)
+        writer.fieldOrNull("ownerId", id: contact.ownerID)
         writer.rawField("customFields", json: contact.customFields)
-        writer.fieldOrNull("customerUserId", contact.customerUserID?.uuidString)
-        writer.fieldOrNull("createdBy", contact.createdBy?.uuidString)
+        writer.fieldOrNull("customerUserId", id: contact.customerUserID)
+        writer.fieldOrNull("createdBy", id: contact.createdBy)
         writer.field("createdAt", contact.createdAt)
         writer.field("updatedAt", contact.updatedAt)
         if let deletedAt = contact.deletedAt { writer.field("deletedAt", deletedAt) }

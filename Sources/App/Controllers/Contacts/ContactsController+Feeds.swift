@@ -65,7 +65,7 @@ extension ContactsController {
             writer.beginObject()
             writer.field("id", entry.id)
             writer.field("kind", entry.kind)
-            writer.fieldOrNull("actorId", entry.actorID?.uuidString)
+            writer.fieldOrNull("actorId", id: entry.actorID)
             writer.fieldOrNull("actorName", entry.actorName)
             writer.field("occurredAt", entry.occurredAt)
             writer.rawField("data", json: entry.data)
