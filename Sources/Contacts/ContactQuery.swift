@@ -10,12 +10,19 @@ struct ContactQuery {
     /// The bind of a tag filter on live contacts: such lists read `contact_tags`
     /// (migrations/0014), whose index holds each tag's contacts newest first.
     private var tag: String?
+    /// The bind of a stage filter: with a tag, the walk is of that stage's part of the
+    /// tag's index (migrations/0015).
+    private var stage: String?
 
     init(tenantID: UUID, filter: ContactFilter, visibleOwner: UUID?, defaultCountryCode: String) {
         tenant = "$1"
         conditions.append("c.tenant_id = \(bind(tenantID))")
         conditions.append(filter.deleted ? "c.deleted_at IS NOT NULL" : "c.deleted_at IS NULL")
-        if let stage = filter.stage { conditions.append("c.stage = \(bind(stage.rawValue))") }
+        if let stage = filter.stage {
+            let bound = bind(stage.rawValue)
+            self.stage = bound
+            conditions.append("c.stage = \(bound)")
+        }
         if let temperature = filter.temperature { conditions.append("c.temperature = \(bind(temperature.rawValue))") }
         if let source = filter.source { conditions.append("c.source = \(bind(source))") }
         if let tag = filter.tag {
@@ -54,6 +61,7 @@ struct ContactQuery {
         if let tag {
             if tagOrdered {
                 conditions.append("ct.tenant_id = \(tenant) AND ct.tag = \(tag)")
+                if let stage { conditions.append("ct.stage = \(stage)") }
             } else {
                 conditions.append("c.id IN (SELECT ct.contact_id FROM contact_tags ct WHERE ct.tenant_id = \(tenant) AND ct.tag = \(tag))")
             }

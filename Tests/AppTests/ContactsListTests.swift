@@ -206,6 +206,47 @@ struct ContactsListTests {
         }
     }
 
+    @Test("a stage and a tag together follow stage changes (PATCH, bulk, delete and restore), newest first, in their tenant")
+    func stageAndTagFollowStageChanges() async throws {
+        try await TestApp.run { app in
+            // setup
+            let api = ContactsAPI(app: app)
+            let tenant = try await app.seedTenant("acme")
+            let other = try await app.seedTenant("globex")
+            let owner = try await app.token(tenant, .owner)
+            let outsider = try await app.token(other, .owner)
+            let a = try await api.createID(owner, ["name": "A", "tags": ["vip"], "stage": "new"])
+            let b = try await api.createID(owner, ["name": "B", "tags": ["vip", "delhi"], "stage": "new"])
+            let c = try await api.createID(owner, ["name": "C", "tags": ["delhi"], "stage": "won"])
+            let elsewhere = try await api.createID(outsider, ["name": "Elsewhere", "tags": ["vip"], "stage": "won"])
+            func listed(_ stage: String, _ tag: String, _ token: String? = nil, sort: String = "-createdAt") async throws -> [String] {
+                try await api.listIDs(token ?? owner, [("stage", stage), ("tag", tag), ("sort", sort)])
+            }
+            #expect(try await listed("new", "vip") == [b, a])
+            #expect(try await listed("won", "vip").isEmpty)
+            #expect(try await listed("won", "vip", outsider) == [elsewhere])
+
+            // act + check: a PATCH of the stage alone
+            #expect(try await api.patch(owner, a, ["stage": "won"]).status == .ok)
+            #expect(try await listed("new", "vip") == [b])
+            #expect(try await listed("won", "vip") == [a])
+            #expect(try await listed("won", "vip", sort: "createdAt") == [a])
+
+            // act + check: a bulk stage change
+            #expect(try await api.bulk(owner, ids: [b, c], action: "setStage", value: "won").status == .ok)
+            #expect(try await listed("new", "vip").isEmpty)
+            #expect(try await listed("won", "vip") == [b, a])
+            #expect(try await listed("won", "delhi") == [c, b])
+
+            // act + check: deleted and restored, it comes back under its stage
+            #expect(try await app.request(.delete, "/v1/contacts/\(b)", token: owner).status == .noContent)
+            #expect(try await listed("won", "vip") == [a])
+            #expect(try await app.request(.post, "/v1/contacts/\(b)/restore", token: owner).status == .ok)
+            #expect(try await listed("won", "vip") == [b, a])
+            #expect(try await listed("won", "vip", outsider) == [elsewhere])
+        }
+    }
+
     // MARK: - Pagination
 
     @Test(

@@ -526,11 +526,12 @@ def explain_sql(kind, tenant_id, *args):
             + "\nORDER BY c.created_at DESC, c.id DESC\nLIMIT 51")
 
     if kind == "stage-tag":
-        # ContactQuery with a tag, newest first: the tag's rows of contact_tags in
-        # index order, each joined to its contact (migrations/0014).
+        # ContactQuery with a stage and a tag, newest first: the stage's rows of the
+        # tag in contact_tags in index order, each joined to its contact
+        # (migrations/0014 and 0015).
         sql = (f"SELECT {CONTACT_COLUMNS} FROM contact_tags ct JOIN contacts c ON c.id = ct.contact_id AND c.tenant_id = ct.tenant_id\n"
                f"WHERE c.tenant_id = '{tenant_id}' AND c.deleted_at IS NULL AND c.stage = {sql_literal(args[0])}\n"
-               f"  AND ct.tenant_id = '{tenant_id}' AND ct.tag = {sql_literal(args[1])}\n"
+               f"  AND ct.tenant_id = '{tenant_id}' AND ct.tag = {sql_literal(args[1])} AND ct.stage = {sql_literal(args[0])}\n"
                "ORDER BY ct.created_at DESC, ct.contact_id DESC\nLIMIT 51")
     elif kind == "phone":
         # ContactQuery.phoneCondition: the digits as typed, reversed, and after the
