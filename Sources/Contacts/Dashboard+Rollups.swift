@@ -55,38 +55,41 @@ extension Dashboard {
     func calls(
         in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> Figures.Calls {
-        var (total, answered, missed, timed, seconds) = (0, 0, 0, 0, 0)
+        var counts = CallCounts()
         if let days = period.days {
             let rows = try await connection.query(
                 Self.callsQuery(tenantID, scope: own ?? Self.nobody, days: days), preparedAs: CallsByDay.self, logger: logger)
-            for try await postgresRow in rows {
-                var columns = postgresRow.makeIterator()
-                let row = (
-                    try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self),
-                    try columns.column(Int.self)
-                )
-                (total, answered, missed, timed, seconds) = (
-                    total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4
-                )
-            }
+            try await counts.add(rows)
         }
         for edge in period.edges {
             let rows = try await connection.query(
                 Self.callsQuery(tenantID, own: own, between: edge), preparedAs: CallsBetween.self, logger: logger)
-            for try await postgresRow in rows {
-                var columns = postgresRow.makeIterator()
-                let row = (
-                    try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self), try columns.column(Int.self),
-                    try columns.column(Int.self)
-                )
-                (total, answered, missed, timed, seconds) = (
-                    total + row.0, answered + row.1, missed + row.2, timed + row.3, seconds + row.4
-                )
-            }
+            try await counts.add(rows)
         }
         return Figures.Calls(
-            total: total, answered: answered, missed: missed,
-            averageDurationSeconds: timed > 0 ? Int((Double(seconds) / Double(timed)).rounded()) : nil)
+            total: counts.total, answered: counts.answered, missed: counts.missed,
+            averageDurationSeconds: counts.timed > 0 ? Int((Double(counts.seconds) / Double(counts.timed)).rounded()) : nil)
+    }
+
+    /// Calls, answered, missed, timed and talk seconds, added up over the rows of the
+    /// rollups and of the partial days, which both read them in that order.
+    struct CallCounts {
+        var total = 0
+        var answered = 0
+        var missed = 0
+        var timed = 0
+        var seconds = 0
+
+        mutating func add(_ rows: PreparedRows) async throws {
+            for try await row in rows {
+                var columns = row.makeIterator()
+                total += try columns.column(Int.self)
+                answered += try columns.column(Int.self)
+                missed += try columns.column(Int.self)
+                timed += try columns.column(Int.self)
+                seconds += try columns.column(Int.self)
+            }
+        }
     }
 
     // Every dashboard runs these: prepared (each was planned per request, under
