@@ -54,7 +54,10 @@ struct JSONWriterTests {
 
     @Test("strings with escapes at their ends, in runs, or none at all, and ids or null, read back as written")
     func escapesAndIDs() throws {
-        let texts = ["", "plain", "\"quoted\"", "ends with \\", "/a/b/", "\u{00}\u{1F}\n\r\t", "é 🙂 \"mixed\" \\ end/", String(repeating: "x\"", count: 40)]
+        let texts = [
+            "", "plain", "\"quoted\"", "ends with \\", "/a/b/", "\u{00}\u{1F}\n\r\t", "é 🙂 \"mixed\" \\ end/",
+            String(repeating: "x\"", count: 40),
+        ]
         let id = UUID()
         var writer = JSONWriter()
         writer.beginObject()
