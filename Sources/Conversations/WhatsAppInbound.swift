@@ -25,6 +25,8 @@ public final class WhatsAppInbound: Service, Sendable {
     let tenants = TenantStore()
     let service: ConversationService
     let deliveries = StoredDeliveries(table: WhatsAppDeliveryTable.self, purpose: .whatsappDeliveries)
+    /// Deliveries of one tenant applied in one transaction, at most.
+    static let batchSize = 50
     /// How long a status naming an unknown wamid is retried before it is dropped.
     static let unknownStatusPatience: TimeInterval = 300
 
@@ -36,7 +38,7 @@ public final class WhatsAppInbound: Service, Sendable {
         self.database = database
         self.service = service
         self.logger = logger
-        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1)
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1, batchSize: Self.batchSize)
     }
 
     func nudge(_ tenantID: UUID, delivery: UUID) {
@@ -44,7 +46,8 @@ public final class WhatsAppInbound: Service, Sendable {
     }
 
     public func run() async throws {
-        await worker.run(poll: { [self] in await pending() }, work: { [self] item in await process(item) })
+        await worker.run(
+            poll: { [self] in await pending() }, sameBatch: { $0.tenantID == $1.tenantID }, work: { [self] batch in await process(batch) })
     }
 
     private func pending() async -> [Item] {
@@ -56,13 +59,26 @@ public final class WhatsAppInbound: Service, Sendable {
         }
     }
 
+    /// Applies one tenant's deliveries in one transaction; when any of them fails,
+    /// each is applied again on its own, so one bad delivery holds up no other.
+    func process(_ batch: [Item]) async {
+        if batch.count > 1 {
+            do {
+                return try await apply(batch)
+            } catch {
+                logger.debug("a batch of WhatsApp deliveries failed; one at a time", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+        for item in batch { await process(item) }
+    }
+
     func process(_ item: Item) async {
         do {
-            try await apply(item)
-        } catch where error.violatedUniqueConstraint != nil {
+            try await apply([item])
+        } catch  where error.violatedUniqueConstraint != nil {
             // Another delivery created the same contact or conversation at the same
             // moment: the second try finds them.
-            do { try await apply(item) } catch { await recordFailure(item, error) }
+            do { try await apply([item]) } catch { await recordFailure(item, error) }
         } catch {
             await recordFailure(item, error)
         }
@@ -82,35 +98,39 @@ public final class WhatsAppInbound: Service, Sendable {
         }
     }
 
-    private func apply(_ item: Item) async throws {
-        try await database.withTenant(item.tenantID, logger: logger) { connection in
-            let stored = try await deliveries.take(item, on: connection, logger: logger)
-            guard let (body, receivedAt) = stored else { return }  // processed already, or being processed elsewhere
-            var note: String?
+    private func apply(_ batch: [Item]) async throws {
+        let tenantID = batch[0].tenantID
+        var settings: TenantSettings?
+        try await deliveries.apply(batch, database: database, logger: logger) { delivery, connection in
+            let notification: WebhookNotification
             do {
-                let notification = try WebhookNotification.parse(body)
-                let settings = try await tenants.find(id: item.tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
-                let number = settings.whatsapp.phoneNumberId
-                for message in notification.messages {
-                    // A webhook for another number of the same app is not this tenant's.
-                    if let number, let target = message.phoneNumberID, target != number { continue }
-                    try await receive(message, tenantID: item.tenantID, settings: settings, on: connection)
-                }
-                for status in notification.statuses {
-                    if let number, let target = status.phoneNumberID, target != number { continue }
-                    try await apply(status, tenantID: item.tenantID, deliveredAt: receivedAt, on: connection)
-                }
+                notification = try WebhookNotification.parse(delivery.body)
             } catch let error as WebhookPayloadError {
                 // Signed by the tenant's app, yet not a notification: keep it, do not retry.
-                note = "not a WhatsApp notification: \(error.reason)"
+                return "not a WhatsApp notification: \(error.reason)"
             }
-            try await deliveries.markProcessed(item, note: note, on: connection, logger: logger)
+            if settings == nil {
+                settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
+            }
+            let settings = settings!
+            let number = settings.whatsapp.phoneNumberId
+            for message in notification.messages {
+                // A webhook for another number of the same app is not this tenant's.
+                if let number, let target = message.phoneNumberID, target != number { continue }
+                try await receive(message, tenantID: tenantID, settings: settings, on: connection)
+            }
+            for status in notification.statuses {
+                if let number, let target = status.phoneNumberID, target != number { continue }
+                try await apply(status, tenantID: tenantID, deliveredAt: delivery.receivedAt, on: connection)
+            }
+            return nil
         }
     }
 
     /// An inbound message: its contact (found or made, auto-assigned), its
     /// conversation (found or made, reopened), the message once by wamid, the events.
-    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PooledConnection) async throws {
+    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PooledConnection) async throws
+    {
         guard inbound.from.utf8.count >= 7, inbound.from.utf8.count <= 15, inbound.from.first != "0",
             inbound.from.utf8.allSatisfy({ (48...57).contains($0) })
         else {
@@ -122,7 +142,9 @@ public final class WhatsAppInbound: Service, Sendable {
             tenantID, phone: phone, name: inbound.profileName, source: "whatsapp", settings: settings, on: connection, logger: logger)
         let (conversationID, created) = try await conversations.insert(
             tenantID, channel: .whatsapp, contact: contact.id, customer: nil, assignee: contact.ownerId, on: connection, logger: logger)
-        guard var conversation = try await conversations.find(tenantID, id: conversationID, reader: nil, lock: true, on: connection, logger: logger)
+        guard
+            var conversation = try await conversations.find(
+                tenantID, id: conversationID, reader: nil, lock: true, on: connection, logger: logger)
         else { return }
         let draft = MessageStore.Draft(
             conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
@@ -142,7 +164,9 @@ public final class WhatsAppInbound: Service, Sendable {
             // WhatsApp can report a status before our sender has stored the wamid its
             // answer carried: try the whole delivery again shortly (it is idempotent),
             // and after a few minutes accept that the message is not ours.
-            if deliveredAt > Date().addingTimeInterval(-Self.unknownStatusPatience) { throw StatusForUnknownMessage(wamid: update.messageID) }
+            if deliveredAt > Date().addingTimeInterval(-Self.unknownStatusPatience) {
+                throw StatusForUnknownMessage(wamid: update.messageID)
+            }
             logger.debug("status for an unknown WhatsApp message", metadata: ["wamid": "\(update.messageID)"])
             return
         }
@@ -154,7 +178,9 @@ public final class WhatsAppInbound: Service, Sendable {
             try await conversations.closeWindow(tenantID, id: message.conversationID, on: connection, logger: logger)
         }
         guard message.status != before.status else { return }
-        if let conversation = try await conversations.find(tenantID, id: message.conversationID, reader: nil, on: connection, logger: logger) {
+        if let conversation = try await conversations.find(
+            tenantID, id: message.conversationID, reader: nil, on: connection, logger: logger)
+        {
             try await events.status(message, in: conversation, at: update.timestamp, on: connection, logger: logger)
         }
     }

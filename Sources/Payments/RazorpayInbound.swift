@@ -21,10 +21,13 @@ public final class RazorpayInbound: Service, Sendable {
     let events = PaymentEvents()
     let deliveries = StoredDeliveries(table: RazorpayDeliveryTable.self, purpose: .razorpayDeliveries)
 
+    /// Deliveries of one tenant applied in one transaction, at most.
+    static let batchSize = 50
+
     public init(database: Database, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
         self.logger = logger
-        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1)
+        worker = NudgedWorker(pollInterval: pollInterval, concurrency: 4, concurrencyWhileArriving: 1, batchSize: Self.batchSize)
     }
 
     func nudge(_ tenantID: UUID, delivery: UUID) {
@@ -32,7 +35,8 @@ public final class RazorpayInbound: Service, Sendable {
     }
 
     public func run() async throws {
-        await worker.run(poll: { [self] in await pending() }, work: { [self] item in await process(item) })
+        await worker.run(
+            poll: { [self] in await pending() }, sameBatch: { $0.tenantID == $1.tenantID }, work: { [self] batch in await process(batch) })
     }
 
     private func pending() async -> [Item] {
@@ -44,9 +48,22 @@ public final class RazorpayInbound: Service, Sendable {
         }
     }
 
+    /// Applies one tenant's deliveries in one transaction; when any of them fails,
+    /// each is applied again on its own, so one bad delivery holds up no other.
+    func process(_ batch: [Item]) async {
+        if batch.count > 1 {
+            do {
+                return try await apply(batch)
+            } catch {
+                logger.debug("a batch of Razorpay deliveries failed; one at a time", metadata: ["error": "\(String(reflecting: error))"])
+            }
+        }
+        for item in batch { await process(item) }
+    }
+
     func process(_ item: Item) async {
         do {
-            try await apply(item)
+            try await apply([item])
         } catch {
             logger.error(
                 "Razorpay delivery failed", metadata: ["delivery_id": "\(item.deliveryID)", "error": "\(String(reflecting: error))"])
@@ -58,16 +75,13 @@ public final class RazorpayInbound: Service, Sendable {
         }
     }
 
-    private func apply(_ item: Item) async throws {
-        try await database.withTenant(item.tenantID, logger: logger) { connection in
-            guard let (body, _) = try await deliveries.take(item, on: connection, logger: logger) else { return }
-            let note: String?
+    private func apply(_ batch: [Item]) async throws {
+        try await deliveries.apply(batch, database: database, logger: logger) { delivery, connection in
             do {
-                note = try await apply(try RazorpayEvent.parse(body), tenantID: item.tenantID, on: connection)
+                return try await apply(try RazorpayEvent.parse(delivery.body), tenantID: delivery.item.tenantID, on: connection)
             } catch let error as RazorpayPayloadError {
-                note = "not a Razorpay event: \(error.reason)"
+                return "not a Razorpay event: \(error.reason)"
             }
-            try await deliveries.markProcessed(item, note: note, on: connection, logger: logger)
         }
     }
 
@@ -106,7 +120,8 @@ public final class RazorpayInbound: Service, Sendable {
             refund = refunds[index]
         } else {
             refund = Refund(
-                id: UUID.timeOrdered(), paymentID: payment.id, amount: entity.amount, status: .pending, razorpayRefundID: entity.id, error: nil,
+                id: UUID.timeOrdered(), paymentID: payment.id, amount: entity.amount, status: .pending, razorpayRefundID: entity.id,
+                error: nil,
                 createdBy: nil, createdAt: Date(), updatedAt: Date())
             try await store.insert(refund, tenantID: tenantID, idempotencyKey: nil, requestHash: nil, on: connection, logger: logger)
             refunds.append(refund)

@@ -64,33 +64,54 @@ public struct StoredDeliveries: Sendable {
         }
     }
 
-    /// The delivery's body and arrival, locked for processing; nil when it is
-    /// processed already or another node is processing it.
-    public func take(_ item: Item, on connection: PooledConnection, logger: Logger) async throws -> (body: [UInt8], receivedAt: Date)? {
-        try await take(item, from: table, on: connection, logger: logger)
+    /// A delivery taken for processing: its item, body as received, and arrival.
+    public struct Taken: Sendable {
+        public let item: Item
+        public let body: [UInt8]
+        public let receivedAt: Date
+    }
+
+    /// Applies `batch` (deliveries of one tenant) in one transaction of that tenant:
+    /// each delivery not yet processed (nor locked by another node) is taken, given to
+    /// `apply` in arrival order, and marked processed with the note `apply` answers
+    /// (nil, or why nothing could be done with it), all in that transaction, so a crash
+    /// or an error in any of them redoes the whole batch and nothing twice. One
+    /// transaction per batch instead of per delivery saves its BEGIN, tenant scope,
+    /// take, mark and COMMIT: five of a WhatsApp message's fourteen round trips.
+    public func apply(
+        _ batch: [Item], database: Database, logger: Logger,
+        _ apply: (Taken, PooledConnection) async throws -> String?
+    ) async throws {
+        guard let tenantID = batch.first?.tenantID else { return }
+        precondition(batch.allSatisfy { $0.tenantID == tenantID }, "a batch of deliveries is one tenant's")
+        try await database.withTenant(tenantID, logger: logger) { connection in
+            let taken = try await take(batch, from: table, on: connection, logger: logger)
+            guard !taken.isEmpty else { return }  // processed already, or being processed elsewhere
+            var notes: [String?] = []
+            for delivery in taken { notes.append(try await apply(delivery, connection)) }
+            try await markProcessed(
+                taken.map(\.item.deliveryID), notes: notes, tenantID: tenantID, in: table, on: connection, logger: logger)
+        }
     }
 
     private func take<Table: DeliveryTable>(
-        _ item: Item, from _: Table.Type, on connection: PooledConnection, logger: Logger
-    ) async throws -> (body: [UInt8], receivedAt: Date)? {
-        let rows = try await connection.query(Take<Table>.query(item), preparedAs: Take<Table>.self, logger: logger)
-        for try await row in rows {
+        _ batch: [Item], from _: Table.Type, on connection: PooledConnection, logger: Logger
+    ) async throws -> [Taken] {
+        let query = Take<Table>.query(tenantID: batch[0].tenantID, ids: batch.map(\.deliveryID))
+        var taken: [Taken] = []
+        for try await row in try await connection.query(query, preparedAs: Take<Table>.self, logger: logger) {
             var columns = row.makeIterator()
-            let (body, receivedAt) = (try columns.column(ByteBuffer.self), try columns.column(Date.self))
-            return (Array(buffer: body), receivedAt)
+            let (id, body, receivedAt) = (try columns.column(UUID.self), try columns.column(ByteBuffer.self), try columns.column(Date.self))
+            taken.append(Taken(item: Item(tenantID: batch[0].tenantID, deliveryID: id), body: Array(buffer: body), receivedAt: receivedAt))
         }
-        return nil
-    }
-
-    /// Marks the taken delivery processed, with a note when nothing could be done with it.
-    public func markProcessed(_ item: Item, note: String?, on connection: PooledConnection, logger: Logger) async throws {
-        try await markProcessed(item, note: note, in: table, on: connection, logger: logger)
+        return taken
     }
 
     private func markProcessed<Table: DeliveryTable>(
-        _ item: Item, note: String?, in _: Table.Type, on connection: PooledConnection, logger: Logger
+        _ ids: [UUID], notes: [String?], tenantID: UUID, in _: Table.Type, on connection: PooledConnection, logger: Logger
     ) async throws {
-        try await connection.query(MarkProcessed<Table>.query(item, note: note), preparedAs: MarkProcessed<Table>.self, logger: logger)
+        let query = MarkProcessed<Table>.query(tenantID: tenantID, ids: ids, notes: notes)
+        try await connection.query(query, preparedAs: MarkProcessed<Table>.self, logger: logger)
     }
 
     /// Records a failed attempt: retried after 1, 2, 4 ... seconds (at most 5 minutes).
@@ -115,25 +136,30 @@ public protocol DeliveryTable: Sendable {
 /// Every delivery is taken and marked once: both prepared, per table.
 enum Take<Table: DeliveryTable>: PreparedSQL {
     // Only the text is wanted; generic types cannot store it, so it is made per use.
-    static var sql: String { query(StoredDeliveries.Item(tenantID: .placeholder, deliveryID: .placeholder)).sql }
+    static var sql: String { query(tenantID: .placeholder, ids: []).sql }
 
-    static func query(_ item: StoredDeliveries.Item) -> PostgresQuery {
+    /// Oldest first: a batch is applied in the order its deliveries arrived.
+    static func query(tenantID: UUID, ids: [UUID]) -> PostgresQuery {
         """
-        SELECT body, received_at FROM \(unescaped: Table.name)
-        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID) AND processed_at IS NULL
+        SELECT id, body, received_at FROM \(unescaped: Table.name)
+        WHERE tenant_id = \(tenantID) AND id = ANY(\(ids)) AND processed_at IS NULL
+        ORDER BY received_at, id
         FOR UPDATE SKIP LOCKED
         """
     }
 }
 
 enum MarkProcessed<Table: DeliveryTable>: PreparedSQL {
-    static var sql: String { query(StoredDeliveries.Item(tenantID: .placeholder, deliveryID: .placeholder), note: nil).sql }
-    static var types: [PostgresDataType] { [.text, .uuid, .uuid] }
+    static var sql: String { query(tenantID: .placeholder, ids: [], notes: []).sql }
+    static var types: [PostgresDataType] { [.uuidArray, .textArray, .uuid] }
 
-    static func query(_ item: StoredDeliveries.Item, note: String?) -> PostgresQuery {
+    /// A note is never empty, so the empty string stands for none (an array bind
+    /// carries no NULLs).
+    static func query(tenantID: UUID, ids: [UUID], notes: [String?]) -> PostgresQuery {
         """
-        UPDATE \(unescaped: Table.name) SET processed_at = now(), last_error = \(note)
-        WHERE tenant_id = \(item.tenantID) AND id = \(item.deliveryID)
+        UPDATE \(unescaped: Table.name) AS d SET processed_at = now(), last_error = nullif(n.note, '')
+        FROM unnest(\(ids)::uuid[], \(notes.map { $0 ?? "" })::text[]) AS n(id, note)
+        WHERE d.tenant_id = \(tenantID) AND d.id = n.id
         """
     }
 }

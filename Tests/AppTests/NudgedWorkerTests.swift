@@ -7,9 +7,21 @@ import Testing
     /// Items being worked on now, and the most seen at once since the last reset.
     final class Gauge: Sendable {
         private let state = Mutex((now: 0, most: 0, done: 0))
-        func begin() { state.withLock { $0.now += 1; $0.most = max($0.most, $0.now) } }
-        func end() { state.withLock { $0.now -= 1; $0.done += 1 } }
-        func takeMost() -> Int { state.withLock { state in defer { state.most = state.now }; return state.most } }
+        func begin() {
+            state.withLock {
+                $0.now += 1; $0.most = max($0.most, $0.now)
+            }
+        }
+        func end() {
+            state.withLock {
+                $0.now -= 1; $0.done += 1
+            }
+        }
+        func takeMost() -> Int {
+            state.withLock { state in
+                defer { state.most = state.now }; return state.most
+            }
+        }
         var done: Int { state.withLock { $0.done } }
     }
 
@@ -53,5 +65,27 @@ import Testing
         for item in 0..<8 { worker.nudge(item) }
         while gauge.done < 8 { try await Task.sleep(for: .milliseconds(10)) }
         #expect(gauge.takeMost() == 4)
+    }
+
+    @Test("a batch is the oldest waiting item with the later ones allowed beside it, up to the batch size, in order")
+    func batchesFollowTheQueue() async throws {
+        let worker = NudgedWorker<Int>(pollInterval: .seconds(60), concurrency: 1, batchSize: 5)
+        let batches = Mutex<[[Int]]>([])
+        let running = Task {
+            // Odd and even items never share a batch (as two tenants' deliveries).
+            await worker.run(poll: { [] }, sameBatch: { $0 % 2 == $1 % 2 }) { batch in
+                batches.withLock { $0.append(batch) }
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        defer { running.cancel() }
+        worker.nudge(0)
+        while batches.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(5)) }
+        // Nothing else waited: 0 went alone. These wait for it to finish.
+        for item in 1...14 { worker.nudge(item) }
+        worker.nudge(3)  // waiting already: not queued twice
+        while batches.withLock({ $0.joined().count }) < 15 { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(150))
+        #expect(batches.withLock { $0 } == [[0], [1, 3, 5, 7, 9], [2, 4, 6, 8, 10], [11, 13], [12, 14]])
     }
 }

@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import NIOHTTP1
+import PostgresNIO
 import Testing
 
 /// WhatsApp inbound end to end: the real application, the tenant's webhook URL as its
@@ -306,8 +307,20 @@ struct WhatsAppWebhookTests {
                 let a = try await Setup.make(api, standIn, "batch-a", phoneNumberID: "111111111111111")
                 let b = try await Setup.make(api, standIn, "batch-b", phoneNumberID: "222222222222222")
                 let sends = (0..<20).flatMap { n in
-                    [(a, Bodies.text(phoneNumberID: a.number.phoneNumberID, from: "91981000\(1000 + n)", wamid: "wamid.batchA\(n)", body: "A\(n)")),
-                     (b, Bodies.text(phoneNumberID: b.number.phoneNumberID, from: "91982000\(1000 + n)", wamid: "wamid.batchB\(n)", body: "B\(n)"))]
+                    [
+                        (
+                            a,
+                            Bodies.text(
+                                phoneNumberID: a.number.phoneNumberID, from: "91981000\(1000 + n)", wamid: "wamid.batchA\(n)", body: "A\(n)"
+                            )
+                        ),
+                        (
+                            b,
+                            Bodies.text(
+                                phoneNumberID: b.number.phoneNumberID, from: "91982000\(1000 + n)", wamid: "wamid.batchB\(n)", body: "B\(n)"
+                            )
+                        ),
+                    ]
                 }
                 // act
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -326,9 +339,82 @@ struct WhatsAppWebhookTests {
                     }
                     #expect(try await api.count("whatsapp_deliveries", in: setup.tenant) == 20)
                     #expect(try await api.count("messages", in: setup.tenant, where: "body LIKE '\(other)%'") == 0)
-                    #expect(try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.batch\(prefix)%'") == 20)
+                    #expect(
+                        try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.batch\(prefix)%'") == 20)
                 }
             }
+        }
+    }
+
+    /// Deliveries another node stored (and did not process) are found by this node's
+    /// poll together, so they are applied in batches: one transaction per tenant's batch.
+    @Test("polled deliveries are applied a tenant's batch per transaction, and one failing delivery holds up no other")
+    func polledDeliveriesInBatches() async throws {
+        try await Self.withWhatsApp("batches") { api, _, setup in
+            let number = setup.number.phoneNumberID
+            let first = (0..<30).map { n in
+                Bodies.text(phoneNumberID: number, from: "91983000\(1000 + n)", wamid: "wamid.poll\(n)", body: "P\(n)")
+            }
+
+            // act: stored three seconds ago, as by a node that went away
+            try await Self.storeUnprocessed(first, in: setup.tenant, api: api)
+
+            // check: every message once, all written by one transaction
+            try await api.eventually("the polled messages are stored") {
+                try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.poll%'") == 30
+            }
+            #expect(try await Self.transactions(writing: "messages", in: setup.tenant, api: api) == 1)
+            #expect(try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 0)
+
+            // act: a batch with a status for a message we never sent (retried later) and
+            // a signed body that is no notification (kept with a note) among messages
+            let second =
+                (0..<10).map { n in Bodies.text(phoneNumberID: number, from: "91984000\(1000 + n)", wamid: "wamid.late\(n)", body: "L\(n)")
+                }
+                + [
+                    Bodies.status(
+                        phoneNumberID: number, wamid: "wamid.neverSent", status: "delivered", recipient: "919840001000", at: Date()),
+                    #"{"object":"whatsapp_business_account","entry":"not a list"}"#,
+                ]
+            try await Self.storeUnprocessed(second, in: setup.tenant, api: api)
+
+            // check: the messages are applied one by one around the failing status
+            try await api.eventually("the later messages are stored") {
+                try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.late%'") == 10
+            }
+            try await api.eventually("the status's failed attempt is recorded") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "attempts > 0 AND processed_at IS NULL") == 1
+            }
+            #expect(try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 1)
+            #expect(
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "last_error LIKE 'not a WhatsApp notification%'") == 1)
+            #expect(try await api.count("messages", in: setup.tenant) == 40)
+        }
+    }
+
+    /// Stores `bodies` as verified, unprocessed deliveries of `tenant` received three
+    /// seconds ago (so the next poll of any node takes them), in one statement.
+    static func storeUnprocessed(_ bodies: [String], in tenant: API.Tenant, api: API) async throws {
+        try await api.app.database.withTenant(tenant.id, logger: API.logger) { connection in
+            var query = PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256, received_at)
+                    SELECT gen_random_uuid(), $1, convert_to(body, 'UTF8'), sha256(convert_to(body, 'UTF8')), now() - interval '3 seconds'
+                    FROM unnest($2::text[]) AS body
+                    """)
+            query.binds.append(tenant.id)
+            query.binds.append(bodies)
+            try await connection.query(query, logger: API.logger)
+        }
+    }
+
+    /// How many transactions wrote `table`'s rows of `tenant` (their distinct `xmin`).
+    static func transactions(writing table: String, in tenant: API.Tenant, api: API) async throws -> Int {
+        try await api.app.database.withTenant(tenant.id, logger: API.logger) { connection in
+            var query = PostgresQuery(unsafeSQL: "SELECT count(DISTINCT xmin::text)::int8 FROM \(table) WHERE tenant_id = $1")
+            query.binds.append(tenant.id)
+            for try await count in try await connection.query(query, logger: API.logger).decode(Int64.self) { return Int(count) }
+            return 0
         }
     }
 
