@@ -35,6 +35,25 @@ struct ConversationEvents: Sendable {
         }
     }
 
+    /// `chat.message` for several messages (WhatsApp conversations: staff only), in
+    /// one statement, in their order.
+    func whatsappMessages(_ messages: [(ChatMessage, Conversation)], on connection: PooledConnection, logger: Logger) async throws {
+        guard let tenantID = messages.first?.1.tenantID else { return }
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        let entries = try messages.map { message, conversation in
+            precondition(conversation.customer == nil, "a WhatsApp conversation has no portal customer")
+            let payload = MessageEvent(
+                conversationId: conversation.id, channel: conversation.channel.rawValue,
+                contact: conversation.contact.map { .init(id: $0.id, name: $0.name, phone: $0.phone) },
+                assigneeId: conversation.assigneeID, message: MessageView(message))
+            return EventOutbox.Entry(
+                type: "chat.message", audience: Self.staffAudience(conversation),
+                payload: String(decoding: try encoder.encode(payload), as: UTF8.self))
+        }
+        try await outbox.emit(tenantID, entries, on: connection, logger: logger)
+    }
+
     struct StatusEvent: Encodable {
         let conversationId: UUID
         let messageId: UUID
@@ -70,7 +89,8 @@ struct ConversationEvents: Sendable {
         logger: Logger
     ) async throws {
         let payload = ReadEvent(
-            conversationId: conversation.id, userId: reader.userID, role: reader.role.rawValue, lastReadMessageId: messageID, readAt: Date())
+            conversationId: conversation.id, userId: reader.userID, role: reader.role.rawValue, lastReadMessageId: messageID, readAt: Date()
+        )
         try await toBothSides(type: "chat.read", conversation, on: connection, logger: logger) { _ in payload }
     }
 

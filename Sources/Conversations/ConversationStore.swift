@@ -115,6 +115,47 @@ struct ConversationStore: Sendable {
                 logger: logger))
     }
 
+    /// The WhatsApp conversations of the live contacts with these phones (E.164),
+    /// locked, by phone; a phone without a live contact or conversation is absent.
+    func whatsappConversations(
+        _ tenantID: UUID, phones: [String], on connection: PooledConnection, logger: Logger
+    ) async throws -> [String: Conversation] {
+        var query = Self.select(reader: nil, unreadDirection: .inbound)
+        query.sql += """
+             WHERE c.tenant_id = $\(query.binds.count + 1) AND c.channel = 'whatsapp'
+               AND ct.phone = ANY($\(query.binds.count + 2)) AND ct.deleted_at IS NULL
+             ORDER BY c.id FOR UPDATE OF c
+            """
+        query.binds.append(tenantID)
+        query.binds.append(phones)
+        var found: [String: Conversation] = [:]
+        for conversation in try await Self.conversations(from: try await connection.query(query, logger: logger)) {
+            if let phone = conversation.contact?.phone { found[phone] = conversation }
+        }
+        return found
+    }
+
+    /// `touch` for inbound WhatsApp messages of several conversations in one statement:
+    /// each conversation with its newest message's time and preview.
+    func touchInbound(
+        _ tenantID: UUID, _ newest: [(id: UUID, messageAt: Date, preview: String)], on connection: PooledConnection, logger: Logger
+    ) async throws {
+        guard !newest.isEmpty else { return }
+        try await connection.query(
+            """
+            UPDATE conversations c SET
+                last_message_at = greatest(c.last_message_at, t.message_at),
+                last_message_preview = CASE WHEN t.message_at >= c.last_message_at OR c.last_message_preview IS NULL
+                                            THEN t.preview ELSE c.last_message_preview END,
+                last_inbound_at = greatest(coalesce(c.last_inbound_at, t.message_at), t.message_at),
+                window_closed_at = NULL, status = 'open', resolved_at = NULL, updated_at = now()
+            FROM unnest(\(newest.map(\.id))::uuid[], \(newest.map(\.messageAt))::timestamptz[],
+                        \(newest.map { String($0.preview.prefix(200)) })::text[]) AS t(id, message_at, preview)
+            WHERE c.tenant_id = \(tenantID) AND c.id = t.id
+            """,
+            logger: logger)
+    }
+
     /// Inserts a conversation unless its unique key (customer or contact) already has
     /// one; answers the id that exists afterwards and whether it is new.
     func insert(

@@ -48,6 +48,29 @@ struct MessageStore: Sendable {
         return try await Self.messages(from: rows).first
     }
 
+    /// Inserts inbound WhatsApp messages (delivered, no author) in one statement, in
+    /// their order; answers those inserted, in that order (a wamid stored already, or
+    /// twice in `drafts`, is left out: a redelivery).
+    func insertInbound(_ drafts: [Draft], tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> [ChatMessage] {
+        guard !drafts.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            INSERT INTO messages AS m (id, tenant_id, conversation_id, direction, type, body, status, provider_message_id, created_at)
+            SELECT d.id, \(tenantID), d.conversation_id, 'inbound', d.type, d.body, 'delivered', d.wamid, d.created_at
+            FROM unnest(\(drafts.map(\.id))::uuid[], \(drafts.map(\.conversationID))::uuid[], \(drafts.map(\.type))::text[],
+                        \(drafts.map(\.body))::text[], \(drafts.map { $0.providerMessageID ?? "" })::text[],
+                        \(drafts.map { $0.createdAt ?? Date() })::timestamptz[])
+                 WITH ORDINALITY AS d(id, conversation_id, type, body, wamid, created_at, n)
+            ORDER BY d.n
+            ON CONFLICT (tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger
+        )
+        let inserted = Dictionary(uniqueKeysWithValues: try await Self.messages(from: rows).map { ($0.id, $0) })
+        return drafts.compactMap { inserted[$0.id] }
+    }
+
     func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> ChatMessage? {
         let rows = try await connection.query(
             "SELECT \(unescaped: Self.columns) FROM messages m WHERE m.tenant_id = \(tenantID) AND m.id = \(id)", logger: logger)

@@ -100,43 +100,73 @@ public final class WhatsAppInbound: Service, Sendable {
 
     private func apply(_ batch: [Item]) async throws {
         let tenantID = batch[0].tenantID
-        var settings: TenantSettings?
-        try await deliveries.apply(batch, database: database, logger: logger) { delivery, connection in
-            let notification: WebhookNotification
-            do {
-                notification = try WebhookNotification.parse(delivery.body)
-            } catch let error as WebhookPayloadError {
-                // Signed by the tenant's app, yet not a notification: keep it, do not retry.
-                return "not a WhatsApp notification: \(error.reason)"
-            }
-            if settings == nil {
-                settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
-            }
-            let settings = settings!
+        try await deliveries.apply(batch, database: database, logger: logger) { taken, connection in
+            let settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
+            // A webhook for another number of the same app is not this tenant's.
             let number = settings.whatsapp.phoneNumberId
-            for message in notification.messages {
-                // A webhook for another number of the same app is not this tenant's.
-                if let number, let target = message.phoneNumberID, target != number { continue }
-                try await receive(message, tenantID: tenantID, settings: settings, on: connection)
+            func ours(_ target: String?) -> Bool { number == nil || target == nil || target == number }
+            var notes: [String?] = []
+            // Messages of consecutive deliveries are applied together; statuses in turn
+            // with them (a 131047 closes the window an inbound message opens).
+            var messages: [InboundMessage] = []
+            for delivery in taken {
+                let notification: WebhookNotification
+                do {
+                    notification = try WebhookNotification.parse(delivery.body)
+                } catch let error as WebhookPayloadError {
+                    // Signed by the tenant's app, yet not a notification: keep it, do not retry.
+                    notes.append("not a WhatsApp notification: \(error.reason)")
+                    continue
+                }
+                notes.append(nil)
+                messages += notification.messages.filter { ours($0.phoneNumberID) }
+                let statuses = notification.statuses.filter { ours($0.phoneNumberID) }
+                guard !statuses.isEmpty else { continue }
+                try await receive(messages, tenantID: tenantID, settings: settings, on: connection)
+                messages = []
+                for status in statuses {
+                    try await apply(status, tenantID: tenantID, deliveredAt: delivery.receivedAt, on: connection)
+                }
             }
-            for status in notification.statuses {
-                if let number, let target = status.phoneNumberID, target != number { continue }
-                try await apply(status, tenantID: tenantID, deliveredAt: delivery.receivedAt, on: connection)
-            }
-            return nil
+            try await receive(messages, tenantID: tenantID, settings: settings, on: connection)
+            return notes
         }
     }
 
-    /// An inbound message: its contact (found or made, auto-assigned), its
-    /// conversation (found or made, reopened), the message once by wamid, the events.
+    /// Inbound messages, in order: those from senders with a conversation already
+    /// together (`receiveFromKnownSenders`), then each of the others on its own.
+    private func receive(_ inbound: [InboundMessage], tenantID: UUID, settings: TenantSettings, on connection: PooledConnection)
+        async throws
+    {
+        let usable = inbound.filter { message in
+            guard Self.isUsableSender(message.from) else {
+                logger.warning("WhatsApp message from an unusable number skipped", metadata: ["wamid": "\(message.id)"])
+                return false
+            }
+            return true
+        }
+        guard !usable.isEmpty else { return }
+        let unknown = try await receiveFromKnownSenders(usable, tenantID: tenantID, on: connection)
+        for message in unknown { try await receive(message, tenantID: tenantID, settings: settings, on: connection) }
+    }
+
+    /// A sender's wa_id is 7-15 digits without a leading 0 (E.164 without its "+").
+    static func isUsableSender(_ from: String) -> Bool {
+        from.utf8.count >= 7 && from.utf8.count <= 15 && from.first != "0" && from.utf8.allSatisfy { (48...57).contains($0) }
+    }
+
+    /// The message row of an inbound WhatsApp message.
+    static func draft(_ inbound: InboundMessage, conversationID: UUID) -> MessageStore.Draft {
+        MessageStore.Draft(
+            conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
+            body: String(inbound.text.prefix(4096)), status: .delivered, providerMessageID: inbound.id, createdAt: inbound.timestamp)
+    }
+
+    /// An inbound message (from a usable number): its contact (found or made,
+    /// auto-assigned), its conversation (found or made, reopened), the message once by
+    /// wamid, the events.
     private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PooledConnection) async throws
     {
-        guard inbound.from.utf8.count >= 7, inbound.from.utf8.count <= 15, inbound.from.first != "0",
-            inbound.from.utf8.allSatisfy({ (48...57).contains($0) })
-        else {
-            logger.warning("WhatsApp message from an unusable number skipped", metadata: ["wamid": "\(inbound.id)"])
-            return
-        }
         let phone = "+" + inbound.from
         let (contact, _) = try await phoneContacts.findOrCreate(
             tenantID, phone: phone, name: inbound.profileName, source: "whatsapp", settings: settings, on: connection, logger: logger)
@@ -146,10 +176,10 @@ public final class WhatsAppInbound: Service, Sendable {
             var conversation = try await conversations.find(
                 tenantID, id: conversationID, reader: nil, lock: true, on: connection, logger: logger)
         else { return }
-        let draft = MessageStore.Draft(
-            conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
-            body: String(inbound.text.prefix(4096)), status: .delivered, providerMessageID: inbound.id, createdAt: inbound.timestamp)
-        guard let message = try await messages.insert(draft, tenantID: tenantID, on: connection, logger: logger) else {
+        guard
+            let message = try await messages.insert(
+                Self.draft(inbound, conversationID: conversationID), tenantID: tenantID, on: connection, logger: logger)
+        else {
             return  // this wamid is stored already: a redelivery
         }
         if created, conversation.assigneeID != nil {

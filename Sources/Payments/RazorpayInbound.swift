@@ -76,12 +76,16 @@ public final class RazorpayInbound: Service, Sendable {
     }
 
     private func apply(_ batch: [Item]) async throws {
-        try await deliveries.apply(batch, database: database, logger: logger) { delivery, connection in
-            do {
-                return try await apply(try RazorpayEvent.parse(delivery.body), tenantID: delivery.item.tenantID, on: connection)
-            } catch let error as RazorpayPayloadError {
-                return "not a Razorpay event: \(error.reason)"
+        try await deliveries.apply(batch, database: database, logger: logger) { taken, connection in
+            var notes: [String?] = []
+            for delivery in taken {
+                do {
+                    notes.append(try await apply(try RazorpayEvent.parse(delivery.body), tenantID: delivery.item.tenantID, on: connection))
+                } catch let error as RazorpayPayloadError {
+                    notes.append("not a Razorpay event: \(error.reason)")
+                }
             }
+            return notes
         }
     }
 

@@ -72,23 +72,24 @@ public struct StoredDeliveries: Sendable {
     }
 
     /// Applies `batch` (deliveries of one tenant) in one transaction of that tenant:
-    /// each delivery not yet processed (nor locked by another node) is taken, given to
-    /// `apply` in arrival order, and marked processed with the note `apply` answers
-    /// (nil, or why nothing could be done with it), all in that transaction, so a crash
-    /// or an error in any of them redoes the whole batch and nothing twice. One
+    /// the deliveries not yet processed (nor locked by another node) are taken and
+    /// given to `apply` in arrival order, and each is marked processed with the note
+    /// `apply` answers for it (nil, or why nothing could be done with it), all in that
+    /// transaction, so a crash or an error in any of them redoes the whole batch and
+    /// nothing twice. One
     /// transaction per batch instead of per delivery saves its BEGIN, tenant scope,
     /// take, mark and COMMIT: five of a WhatsApp message's fourteen round trips.
     public func apply(
         _ batch: [Item], database: Database, logger: Logger,
-        _ apply: (Taken, PooledConnection) async throws -> String?
+        _ apply: ([Taken], PooledConnection) async throws -> [String?]
     ) async throws {
         guard let tenantID = batch.first?.tenantID else { return }
         precondition(batch.allSatisfy { $0.tenantID == tenantID }, "a batch of deliveries is one tenant's")
         try await database.withTenant(tenantID, logger: logger) { connection in
             let taken = try await take(batch, from: table, on: connection, logger: logger)
             guard !taken.isEmpty else { return }  // processed already, or being processed elsewhere
-            var notes: [String?] = []
-            for delivery in taken { notes.append(try await apply(delivery, connection)) }
+            let notes = try await apply(taken, connection)
+            precondition(notes.count == taken.count, "one note (or nil) per delivery")
             try await markProcessed(
                 taken.map(\.item.deliveryID), notes: notes, tenantID: tenantID, in: table, on: connection, logger: logger)
         }

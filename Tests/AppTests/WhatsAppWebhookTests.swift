@@ -392,15 +392,84 @@ struct WhatsAppWebhookTests {
         }
     }
 
-    /// Stores `bodies` as verified, unprocessed deliveries of `tenant` received three
-    /// seconds ago (so the next poll of any node takes them), in one statement.
+    /// A sender's later messages, when several wait together, are applied set-wise
+    /// (`receiveFromKnownSenders`): the same outcome as one at a time.
+    @Test(
+        "a known sender's messages applied together reopen the conversation, move it to the newest, and reach socket and timeline once each"
+    )
+    func knownSenderBatch() async throws {
+        try await Self.withWhatsApp("known") { api, _, setup in
+            // setup: the first message (one at a time) makes the contact and conversation; staff resolve it
+            let number = setup.number.phoneNumberID
+            let from = "919855500011"
+            let first = Bodies.text(
+                phoneNumberID: number, from: from, wamid: "wamid.known0", body: "first", at: Date().addingTimeInterval(-60))
+            #expect(try await api.deliver(first, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status == 200)
+            try await api.eventually("the first message is stored") { try await api.count("messages", in: setup.tenant) == 1 }
+            let conversationID = try #require(try await api.listIDs(setup.agentToken, [("channel", "whatsapp")]).first)
+            #expect(try await api.send(.POST, "/v1/conversations/\(conversationID)/resolve", token: setup.agentToken).status == 200)
+            let live = try await api.listen(setup.tenant, setup.agent, token: setup.agentToken)
+
+            // act: two new messages, newest first (stamped after the conversation was made,
+            // which its inbox position never goes below), and the older one again in other bytes
+            let now = Date().addingTimeInterval(2)
+            try await Self.storeUnprocessed(
+                [
+                    Bodies.text(phoneNumberID: number, from: from, wamid: "wamid.known2", body: "newest", at: now),
+                    Bodies.text(phoneNumberID: number, from: from, wamid: "wamid.known1", body: "older", at: now.addingTimeInterval(-20)),
+                    Bodies.text(
+                        phoneNumberID: number, from: from, name: "Asha K", wamid: "wamid.known1", body: "older",
+                        at: now.addingTimeInterval(-20)),
+                ],
+                in: setup.tenant, api: api)
+
+            // check: stored once each, by one transaction
+            try await api.eventually("the deliveries are processed") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 0
+            }
+            #expect(try await api.count("messages", in: setup.tenant) == 3)
+            #expect(try await Self.transactions(writing: "messages", in: setup.tenant, api: api) == 2)
+            let conversation = try await api.get(setup.agentToken, conversationID)
+            #expect(conversation["status"] as? String == "open", "\(conversation)")
+            #expect(API.isNull(conversation["resolvedAt"]))
+            #expect(conversation["lastMessagePreview"] as? String == "newest", "\(conversation)")
+            #expect(conversation["unreadCount"] as? Int == 3, "\(conversation)")
+            // The thread is in arrival order, newest arrival first; the timeline in the senders' time.
+            #expect(
+                try await api.messages(setup.agentToken, conversationID).compactMap { $0["body"] as? String } == [
+                    "older", "newest", "first",
+                ])
+
+            _ = await API.eventAny(live, "chat.message") {
+                ($0["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.known1"
+            }
+            try await api.settle(setup.tenant, setup.agent, live)
+            let types = live.events.map(\.type).filter { $0 == "chat.message" || $0 == "conversation.reopened" }
+            #expect(types == ["conversation.reopened", "chat.message", "chat.message"], "\(types)")
+            let heard = live.events.filter { $0.type == "chat.message" }.compactMap { $0.object["message"] as? [String: Any] }
+            #expect(heard.compactMap { $0["providerMessageId"] as? String } == ["wamid.known2", "wamid.known1"])
+            let contact = try #require(live.events.first { $0.type == "chat.message" }?.object["contact"] as? [String: Any])
+            #expect(contact["phone"] as? String == "+" + from)
+            let timeline = try await api.send(.GET, "/v1/contacts/\(contact["id"] as? String ?? "")/timeline", token: setup.ownerToken)
+            let entries = ((timeline.json["items"] as? [[String: Any]]) ?? []).filter { $0["kind"] as? String == "message" }
+            #expect(
+                entries.compactMap { ($0["data"] as? [String: Any])?["preview"] as? String } == ["newest", "older", "first"],
+                "\(timeline.body)")
+            await live.close()
+        }
+    }
+
+    /// Stores `bodies` as verified, unprocessed deliveries of `tenant` received about
+    /// three seconds ago, a millisecond apart in their order (so the next poll of any
+    /// node takes them, in that order), in one statement.
     static func storeUnprocessed(_ bodies: [String], in tenant: API.Tenant, api: API) async throws {
         try await api.app.database.withTenant(tenant.id, logger: API.logger) { connection in
             var query = PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256, received_at)
-                    SELECT gen_random_uuid(), $1, convert_to(body, 'UTF8'), sha256(convert_to(body, 'UTF8')), now() - interval '3 seconds'
-                    FROM unnest($2::text[]) AS body
+                    SELECT gen_random_uuid(), $1, convert_to(body, 'UTF8'), sha256(convert_to(body, 'UTF8')),
+                           now() - interval '3 seconds' + n * interval '1 millisecond'
+                    FROM unnest($2::text[]) WITH ORDINALITY AS b(body, n)
                     """)
             query.binds.append(tenant.id)
             query.binds.append(bodies)

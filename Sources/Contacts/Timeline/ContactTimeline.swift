@@ -53,6 +53,39 @@ public struct ContactTimeline: Sendable {
         )
     }
 
+    /// An entry to record: whose timeline, what kind, by whom, when, and its JSON object.
+    public struct Entry: Sendable {
+        public let contactID: UUID
+        public let kind: TimelineKind
+        public let actor: UUID?
+        public let occurredAt: Date
+        public let data: String
+
+        public init(contactID: UUID, kind: TimelineKind, actor: UUID?, occurredAt: Date, data: String) {
+            self.contactID = contactID
+            self.kind = kind
+            self.actor = actor
+            self.occurredAt = occurredAt
+            self.data = data
+        }
+    }
+
+    /// Records `entries` (of any contacts) in one statement.
+    public func record(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        // An array bind carries no NULLs: the placeholder id stands for no actor.
+        try await connection.query(
+            """
+            INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
+            SELECT e.id, \(tenantID), e.contact_id, e.kind, nullif(e.actor_id, \(UUID.placeholder)), e.occurred_at, e.data::jsonb
+            FROM unnest(\(entries.map { _ in UUID.timeOrdered() })::uuid[], \(entries.map(\.contactID))::uuid[],
+                        \(entries.map(\.kind.rawValue))::text[], \(entries.map { $0.actor ?? .placeholder })::uuid[],
+                        \(entries.map(\.occurredAt))::timestamptz[], \(entries.map(\.data))::text[])
+                 AS e(id, contact_id, kind, actor_id, occurred_at, data)
+            """,
+            logger: logger)
+    }
+
     /// A page of the contact's entries, newest first, after `cursor`.
     func page(
         _ tenantID: UUID, contact contactID: UUID, after cursor: TimelineCursor?, limit: Int, on connection: PooledConnection,

@@ -40,6 +40,42 @@ public struct EventOutbox: Sendable {
         """
     }
 
+    /// An event to record: its type, who hears it, and its payload (a JSON object's text).
+    public struct Entry: Sendable {
+        public let type: String
+        public let audience: EventAudience
+        public let payload: String
+
+        public init(type: String, audience: EventAudience, payload: String) {
+            self.type = type
+            self.audience = audience
+            self.payload = payload
+        }
+    }
+
+    /// Records `entries` in one statement, in their order (their ids, and so their
+    /// delivery order, follow it), each with its NOTIFY as `emit` does.
+    public func emit(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        // An array bind cannot carry arrays of different lengths: each audience
+        // travels as comma-separated text (ids and role names hold no comma).
+        let users = entries.map { $0.audience.userIDs.map(\.uuidString).joined(separator: ",") }
+        let roles = entries.map { $0.audience.roles.map(\.rawValue).joined(separator: ",") }
+        try await connection.query(
+            """
+            WITH inserted AS (
+                INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
+                SELECT \(tenantID), e.type, string_to_array(e.users, ',')::uuid[], string_to_array(e.roles, ','), e.payload::jsonb
+                FROM unnest(\(entries.map(\.type))::text[], \(users)::text[], \(roles)::text[], \(entries.map(\.payload))::text[])
+                     WITH ORDINALITY AS e(type, users, roles, payload, n)
+                ORDER BY e.n
+                RETURNING id
+            )
+            SELECT pg_notify('switchboard_events', id::text) FROM inserted
+            """,
+            logger: logger)
+    }
+
     /// Encodes `payload` and records it.
     public func emit(
         _ tenantID: UUID, type: String, audience: EventAudience, payload: some Encodable,
