@@ -54,21 +54,32 @@ struct MessageStore: Sendable {
     func insertInbound(_ drafts: [Draft], tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> [ChatMessage] {
         guard !drafts.isEmpty else { return [] }
         let rows = try await connection.query(
-            """
-            INSERT INTO messages AS m (id, tenant_id, conversation_id, direction, type, body, status, provider_message_id, created_at)
-            SELECT d.id, \(tenantID), d.conversation_id, 'inbound', d.type, d.body, 'delivered', d.wamid, d.created_at
-            FROM unnest(\(drafts.map(\.id))::uuid[], \(drafts.map(\.conversationID))::uuid[], \(drafts.map(\.type))::text[],
-                        \(drafts.map(\.body))::text[], \(drafts.map { $0.providerMessageID ?? "" })::text[],
-                        \(drafts.map { $0.createdAt ?? Date() })::timestamptz[])
-                 WITH ORDINALITY AS d(id, conversation_id, type, body, wamid, created_at, n)
-            ORDER BY d.n
-            ON CONFLICT (tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
-            RETURNING \(unescaped: Self.columns)
-            """,
-            logger: logger
-        )
-        let inserted = Dictionary(uniqueKeysWithValues: try await Self.messages(from: rows).map { ($0.id, $0) })
+            Self.insertInboundQuery(drafts, tenantID: tenantID), preparedAs: InsertInbound.self, logger: logger)
+        var inserted: [UUID: ChatMessage] = [:]
+        for try await row in rows {
+            var cells = row.makeIterator()
+            let message = try Self.message(&cells)
+            inserted[message.id] = message
+        }
         return drafts.compactMap { inserted[$0.id] }
+    }
+
+    enum InsertInbound: PreparedSQL {
+        static let sql = MessageStore.insertInboundQuery([], tenantID: UUID()).sql
+    }
+
+    static func insertInboundQuery(_ drafts: [Draft], tenantID: UUID) -> PostgresQuery {
+        """
+        INSERT INTO messages AS m (id, tenant_id, conversation_id, direction, type, body, status, provider_message_id, created_at)
+        SELECT d.id, \(tenantID), d.conversation_id, 'inbound', d.type, d.body, 'delivered', nullif(d.wamid, ''), d.created_at
+        FROM unnest(\(drafts.map(\.id))::uuid[], \(drafts.map(\.conversationID))::uuid[], \(drafts.map(\.type))::text[],
+                    \(drafts.map(\.body))::text[], \(drafts.map { $0.providerMessageID ?? "" })::text[],
+                    \(drafts.map { $0.createdAt ?? Date() })::timestamptz[])
+             WITH ORDINALITY AS d(id, conversation_id, type, body, wamid, created_at, n)
+        ORDER BY d.n
+        ON CONFLICT (tenant_id, provider_message_id) WHERE provider_message_id IS NOT NULL DO NOTHING
+        RETURNING \(unescaped: Self.columns)
+        """
     }
 
     func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> ChatMessage? {

@@ -73,17 +73,24 @@ public struct ContactTimeline: Sendable {
     /// Records `entries` (of any contacts) in one statement.
     public func record(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
-        // An array bind carries no NULLs: the placeholder id stands for no actor.
-        try await connection.query(
-            """
-            INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
-            SELECT e.id, \(tenantID), e.contact_id, e.kind, nullif(e.actor_id, \(UUID.placeholder)), e.occurred_at, e.data::jsonb
-            FROM unnest(\(entries.map { _ in UUID.timeOrdered() })::uuid[], \(entries.map(\.contactID))::uuid[],
-                        \(entries.map(\.kind.rawValue))::text[], \(entries.map { $0.actor ?? .placeholder })::uuid[],
-                        \(entries.map(\.occurredAt))::timestamptz[], \(entries.map(\.data))::text[])
-                 AS e(id, contact_id, kind, actor_id, occurred_at, data)
-            """,
-            logger: logger)
+        try await connection.query(Self.recordManyQuery(tenantID, entries), preparedAs: RecordMany.self, logger: logger)
+    }
+
+    /// Batches of WhatsApp messages record here: prepared.
+    enum RecordMany: PreparedSQL {
+        static let sql = ContactTimeline.recordManyQuery(UUID(), []).sql
+    }
+
+    /// An array bind carries no NULLs: the placeholder id stands for no actor.
+    static func recordManyQuery(_ tenantID: UUID, _ entries: [Entry]) -> PostgresQuery {
+        """
+        INSERT INTO contact_timeline (id, tenant_id, contact_id, kind, actor_id, occurred_at, data)
+        SELECT e.id, \(tenantID), e.contact_id, e.kind, nullif(e.actor_id, \(UUID.placeholder)), e.occurred_at, e.data::jsonb
+        FROM unnest(\(entries.map { _ in UUID.timeOrdered() })::uuid[], \(entries.map(\.contactID))::uuid[],
+                    \(entries.map(\.kind.rawValue))::text[], \(entries.map { $0.actor ?? .placeholder })::uuid[],
+                    \(entries.map(\.occurredAt))::timestamptz[], \(entries.map(\.data))::text[])
+             AS e(id, contact_id, kind, actor_id, occurred_at, data)
+        """
     }
 
     /// A page of the contact's entries, newest first, after `cursor`.

@@ -57,12 +57,19 @@ public struct EventOutbox: Sendable {
     /// delivery order, follow it), each with its NOTIFY as `emit` does.
     public func emit(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
-        // An array bind cannot carry arrays of different lengths: each audience
-        // travels as comma-separated text (ids and role names hold no comma).
+        try await connection.query(Self.emitManyQuery(tenantID, entries), preparedAs: EmitMany.self, logger: logger)
+    }
+
+    enum EmitMany: PreparedSQL {
+        static let sql = EventOutbox.emitManyQuery(UUID(), []).sql
+    }
+
+    /// An array bind cannot carry arrays of different lengths: each audience travels
+    /// as comma-separated text (ids and role names hold no comma).
+    static func emitManyQuery(_ tenantID: UUID, _ entries: [Entry]) -> PostgresQuery {
         let users = entries.map { $0.audience.userIDs.map(\.uuidString).joined(separator: ",") }
         let roles = entries.map { $0.audience.roles.map(\.rawValue).joined(separator: ",") }
-        try await connection.query(
-            """
+        return """
             WITH inserted AS (
                 INSERT INTO events (tenant_id, type, audience_user_ids, audience_roles, payload)
                 SELECT \(tenantID), e.type, string_to_array(e.users, ',')::uuid[], string_to_array(e.roles, ','), e.payload::jsonb
@@ -72,8 +79,7 @@ public struct EventOutbox: Sendable {
                 RETURNING id
             )
             SELECT pg_notify('switchboard_events', id::text) FROM inserted
-            """,
-            logger: logger)
+            """
     }
 
     /// Encodes `payload` and records it.
