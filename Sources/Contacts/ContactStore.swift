@@ -59,6 +59,44 @@ struct ContactStore: Sendable {
         return try await Self.contacts(from: rows, tenantID: tenantID).first
     }
 
+    /// The live contacts with these phones (E.164), by phone.
+    func find(_ tenantID: UUID, phones: [String], on connection: PooledConnection, logger: Logger) async throws -> [String: Contact] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.columns) FROM contacts c
+            WHERE c.tenant_id = \(tenantID) AND c.phone = ANY(\(phones)::text[]) AND c.deleted_at IS NULL
+            """,
+            logger: logger)
+        var found: [String: Contact] = [:]
+        for contact in try await Self.contacts(from: rows, tenantID: tenantID) {
+            if let phone = contact.phone { found[phone] = contact }
+        }
+        return found
+    }
+
+    /// Inserts contacts that have a name, phone, source and perhaps an owner (what a
+    /// channel that knows only a number makes) in one statement; a phone some live
+    /// contact has meanwhile is left out of the answer (the caller decides).
+    func insertFromChannel(
+        _ drafts: [(id: UUID, draft: ContactDraft)], tenantID: UUID, on connection: PooledConnection, logger: Logger
+    ) async throws -> [Contact] {
+        guard !drafts.isEmpty else { return [] }
+        // An array bind carries no NULLs: the placeholder id stands for no owner.
+        let rows = try await connection.query(
+            """
+            INSERT INTO contacts AS c (id, tenant_id, name, phone, source, owner_id)
+            SELECT d.id, \(tenantID), d.name, d.phone, d.source, nullif(d.owner_id, \(UUID.placeholder))
+            FROM unnest(\(drafts.map(\.id))::uuid[], \(drafts.map(\.draft.name))::text[], \(drafts.map { $0.draft.phone ?? "" })::text[],
+                        \(drafts.map { $0.draft.source ?? "" })::text[], \(drafts.map { $0.draft.ownerID ?? .placeholder })::uuid[])
+                 WITH ORDINALITY AS d(id, name, phone, source, owner_id, n)
+            ORDER BY d.n
+            ON CONFLICT (tenant_id, phone) WHERE phone IS NOT NULL AND deleted_at IS NULL DO NOTHING
+            RETURNING \(unescaped: Self.columns)
+            """,
+            logger: logger)
+        return try await Self.contacts(from: rows, tenantID: tenantID)
+    }
+
     /// Writes every field of `contact` and stamps `updated_at`.
     func update(_ contact: Contact, on connection: PooledConnection, logger: Logger) async throws -> Contact {
         let rows = try await connection.query(

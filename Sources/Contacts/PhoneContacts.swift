@@ -24,12 +24,12 @@ public struct PhoneContacts: Sendable {
         if let existing = try await store.find(tenantID, phone: phone, on: connection, logger: logger) {
             return (CustomerContacts.summary(existing), false)
         }
-        let trimmed = name?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
-        var draft = ContactDraft(name: trimmed.map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? phone, phone: phone, source: source)
+        var draft = Self.draft(phone: phone, name: name, source: source)
         if settings.contacts.autoAssign {
             draft.ownerID = try await assignment.nextOwners(tenantID, count: 1, on: connection, logger: logger).first
         }
-        let contact = try await store.insert(draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
+        let contact = try await store.insert(
+            draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
         try await timeline.record(
             tenantID, contact: contact.id, kind: .created, actor: nil, data: ["source": source], on: connection, logger: logger)
         if let owner = contact.ownerID {
@@ -37,6 +37,46 @@ public struct PhoneContacts: Sendable {
                 tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)
         }
         return (CustomerContacts.summary(contact), true)
+    }
+
+    /// `findOrCreate` for several numbers at once, in a few statements however many
+    /// there are (a batch of WhatsApp deliveries from new senders): the answer follows
+    /// `numbers`' order. Throws `ConcurrentCreate` when another transaction made one of
+    /// the contacts meanwhile; one at a time, `findOrCreate` then finds it.
+    public func findOrCreate(
+        _ tenantID: UUID, numbers: [(phone: String, name: String?)], source: String, settings: TenantSettings,
+        on connection: PooledConnection, logger: Logger
+    ) async throws -> [CustomerContact] {
+        var found = try await store.find(tenantID, phones: numbers.map(\.phone), on: connection, logger: logger)
+        var missing: [(id: UUID, draft: ContactDraft)] = []
+        for number in numbers where found[number.phone] == nil && !missing.contains(where: { $0.draft.phone == number.phone }) {
+            missing.append((UUID.timeOrdered(), Self.draft(phone: number.phone, name: number.name, source: source)))
+        }
+        if !missing.isEmpty {
+            if settings.contacts.autoAssign {
+                let owners = try await assignment.nextOwners(tenantID, count: missing.count, on: connection, logger: logger)
+                for index in missing.indices where index < owners.count { missing[index].draft.ownerID = owners[index] }
+            }
+            let made = try await store.insertFromChannel(missing, tenantID: tenantID, on: connection, logger: logger)
+            guard made.count == missing.count else { throw ConcurrentCreate() }
+            let data = String(decoding: try JSONEncoder().encode(["source": source]), as: UTF8.self)
+            try await timeline.recordMany(
+                tenantID, contacts: made.map(\.id), kind: .created, actor: nil, data: data, on: connection, logger: logger)
+            let owned = made.compactMap { contact in contact.ownerID.map { (contact.id, contact.name, contact.phone, $0) } }
+            if !owned.isEmpty { try await assignment.announce(tenantID, contacts: owned, by: nil, on: connection, logger: logger) }
+            for contact in made { if let phone = contact.phone { found[phone] = contact } }
+        }
+        return numbers.compactMap { found[$0.phone].map(CustomerContacts.summary) }
+    }
+
+    /// Another transaction made a contact with one of the numbers meanwhile.
+    public struct ConcurrentCreate: Error {}
+
+    /// A new contact from a channel: named as the channel names the sender, else by
+    /// their number.
+    static func draft(phone: String, name: String?, source: String) -> ContactDraft {
+        let trimmed = name?.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
+        return ContactDraft(name: trimmed.map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? phone, phone: phone, source: source)
     }
 
     /// The live contact `id`, when the tenant has it.

@@ -182,6 +182,27 @@ struct ConversationStore: Sendable {
             """
     }
 
+    /// Makes the WhatsApp conversations these contacts lack (assigned to the contact's
+    /// owner) in one statement; answers the ids of those made.
+    func insertWhatsApp(
+        _ tenantID: UUID, contacts: [(id: UUID, owner: UUID?)], on connection: PooledConnection, logger: Logger
+    ) async throws -> Set<UUID> {
+        guard !contacts.isEmpty else { return [] }
+        // An array bind carries no NULLs: the placeholder id stands for no assignee.
+        let rows = try await connection.query(
+            """
+            INSERT INTO conversations (id, tenant_id, channel, contact_id, assignee_id)
+            SELECT n.id, \(tenantID), 'whatsapp', n.contact_id, nullif(n.assignee_id, \(UUID.placeholder))
+            FROM unnest(\(contacts.map { _ in UUID.timeOrdered() })::uuid[], \(contacts.map(\.id))::uuid[],
+                        \(contacts.map { $0.owner ?? .placeholder })::uuid[]) AS n(id, contact_id, assignee_id)
+            ON CONFLICT DO NOTHING RETURNING id
+            """,
+            logger: logger)
+        var made = Set<UUID>()
+        for try await id in rows.decode(UUID.self) { made.insert(id) }
+        return made
+    }
+
     /// Inserts a conversation unless its unique key (customer or contact) already has
     /// one; answers the id that exists afterwards and whether it is new.
     func insert(

@@ -75,7 +75,7 @@ public final class WhatsAppInbound: Service, Sendable {
     func process(_ item: Item) async {
         do {
             try await apply([item])
-        } catch  where error.violatedUniqueConstraint != nil {
+        } catch  where error.violatedUniqueConstraint != nil || error is PhoneContacts.ConcurrentCreate {
             // Another delivery created the same contact or conversation at the same
             // moment: the second try finds them.
             do { try await apply([item]) } catch { await recordFailure(item, error) }
@@ -134,7 +134,8 @@ public final class WhatsAppInbound: Service, Sendable {
     }
 
     /// Inbound messages, in order: those from senders with a conversation already
-    /// together (`receiveFromKnownSenders`), then each of the others on its own.
+    /// together (`receiveFromKnownSenders`), then those from new senders together
+    /// (`receiveFromNewSenders`), and any left each on its own.
     private func receive(_ inbound: [InboundMessage], tenantID: UUID, settings: TenantSettings, on connection: PooledConnection)
         async throws
     {
@@ -146,7 +147,8 @@ public final class WhatsAppInbound: Service, Sendable {
             return true
         }
         guard !usable.isEmpty else { return }
-        let unknown = try await receiveFromKnownSenders(usable, tenantID: tenantID, on: connection)
+        let new = try await receiveFromKnownSenders(usable, tenantID: tenantID, on: connection)
+        let unknown = try await receiveFromNewSenders(new, tenantID: tenantID, settings: settings, on: connection)
         for message in unknown { try await receive(message, tenantID: tenantID, settings: settings, on: connection) }
     }
 

@@ -352,19 +352,40 @@ struct WhatsAppWebhookTests {
     func polledDeliveriesInBatches() async throws {
         try await Self.withWhatsApp("batches") { api, _, setup in
             let number = setup.number.phoneNumberID
+            #expect(
+                try await api.send(.PATCH, "/v1/settings", token: setup.ownerToken, json: #"{"contacts":{"autoAssign":true}}"#).status
+                    == 200)
+            let live = try await api.listen(setup.tenant, setup.agent, token: setup.agentToken)
+            // 30 messages from 20 new senders (the first ten write twice)
             let first = (0..<30).map { n in
-                Bodies.text(phoneNumberID: number, from: "91983000\(1000 + n)", wamid: "wamid.poll\(n)", body: "P\(n)")
+                Bodies.text(phoneNumberID: number, from: "91983000\(1000 + n % 20)", wamid: "wamid.poll\(n)", body: "P\(n)")
             }
 
             // act: stored three seconds ago, as by a node that went away
             try await Self.storeUnprocessed(first, in: setup.tenant, api: api)
 
-            // check: every message once, all written by one transaction
+            // check: every message once, each sender one contact (auto-assigned) and one
+            // conversation, all written by one transaction
             try await api.eventually("the polled messages are stored") {
                 try await api.count("messages", in: setup.tenant, where: "provider_message_id LIKE 'wamid.poll%'") == 30
             }
             #expect(try await Self.transactions(writing: "messages", in: setup.tenant, api: api) == 1)
+            #expect(try await Self.transactions(writing: "contacts", in: setup.tenant, api: api) == 1)
+            #expect(
+                try await api.count("contacts", in: setup.tenant, where: "source = 'whatsapp' AND owner_id = '\(setup.agent.id)'") == 20)
+            #expect(try await api.count("conversations", in: setup.tenant, where: "assignee_id = '\(setup.agent.id)'") == 20)
+            #expect(try await api.count("contact_timeline", in: setup.tenant, where: "kind = 'created'") == 20)
+            #expect(try await api.count("contact_timeline", in: setup.tenant, where: "kind = 'message'") == 30)
             #expect(try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 0)
+            _ = await API.eventAny(live, "chat.message") {
+                ($0["message"] as? [String: Any])?["providerMessageId"] as? String == "wamid.poll29"
+            }
+            try await api.settle(setup.tenant, setup.agent, live)
+            #expect(live.events.filter { $0.type == "chat.message" }.count == 30)
+            #expect(live.events.filter { $0.type == "conversation.assigned" }.count == 20)
+            let assigned = live.events.filter { $0.type == "contact.assigned" }.compactMap { $0.object["count"] as? Int }
+            #expect(assigned == [20], "\(assigned)")
+            await live.close()
 
             // act: a batch with a status for a message we never sent (retried later) and
             // a signed body that is no notification (kept with a note) among messages

@@ -1,3 +1,4 @@
+import Accounts
 import Contacts
 import Foundation
 import Persistence
@@ -13,7 +14,7 @@ extension WhatsAppInbound {
     /// below the arrival rate under load (docs/BENCHMARKS.md, WhatsApp). Answers the
     /// messages from other senders, in order, for the one-at-a-time path.
     func receiveFromKnownSenders(
-        _ inbound: [InboundMessage], tenantID: UUID, on connection: PooledConnection
+        _ inbound: [InboundMessage], tenantID: UUID, madeJustNow: Set<UUID> = [], on connection: PooledConnection
     ) async throws -> [InboundMessage] {
         let phones = Array(Set(inbound.map { "+" + $0.from }))
         let known = try await conversations.whatsappConversations(tenantID, phones: phones, on: connection, logger: logger)
@@ -25,6 +26,12 @@ extension WhatsAppInbound {
             } else {
                 unknown.append(message)
             }
+        }
+        // Conversations `receiveFromNewSenders` made for these messages: announced to
+        // their assignees first, as one at a time would.
+        for conversation in known.values.sorted(by: { $0.id.uuidString < $1.id.uuidString })
+        where madeJustNow.contains(conversation.id) && conversation.assigneeID != nil {
+            try await events.assigned(conversation, previous: nil, by: nil, on: connection, logger: logger)
         }
         let stored = try await messages.insertInbound(drafts, tenantID: tenantID, on: connection, logger: logger)
         guard !stored.isEmpty else { return unknown }
@@ -67,6 +74,27 @@ extension WhatsAppInbound {
             stored.compactMap { message in conversationsByID[message.conversationID].map { (message, $0) } }, on: connection, logger: logger
         )
         return unknown
+    }
+
+    /// Messages from senders without a WhatsApp conversation (a number's first
+    /// messages): their contacts found or made together (auto-assigned, with their
+    /// timeline entries and `contact.assigned`), the conversations they lack made
+    /// together, and the messages then applied as from known senders. Answers the
+    /// messages that still found no conversation (none, unless a contact was deleted
+    /// meanwhile), in order, for the one-at-a-time path.
+    func receiveFromNewSenders(
+        _ inbound: [InboundMessage], tenantID: UUID, settings: TenantSettings, on connection: PooledConnection
+    ) async throws -> [InboundMessage] {
+        guard !inbound.isEmpty else { return [] }
+        var numbers: [(phone: String, name: String?)] = []
+        for message in inbound where !numbers.contains(where: { $0.phone == "+" + message.from }) {
+            numbers.append(("+" + message.from, message.profileName))
+        }
+        let contacts = try await phoneContacts.findOrCreate(
+            tenantID, numbers: numbers, source: "whatsapp", settings: settings, on: connection, logger: logger)
+        let made = try await conversations.insertWhatsApp(
+            tenantID, contacts: contacts.map { ($0.id, $0.ownerId) }, on: connection, logger: logger)
+        return try await receiveFromKnownSenders(inbound, tenantID: tenantID, madeJustNow: made, on: connection)
     }
 
     /// The conversation as `touchInbound` leaves it after `message` (its newest new one).
