@@ -25,7 +25,10 @@ public final class WhatsAppInbound: Service, Sendable {
     let tenants = TenantStore()
     let service: ConversationService
     let deliveries = StoredDeliveries(table: WhatsAppDeliveryTable.self, purpose: .whatsappDeliveries)
-    /// Deliveries of one tenant applied in one transaction, at most.
+    /// Deliveries of one tenant applied in one transaction, at most. 200 processed
+    /// 1,708/s during 2,000 webhooks/s (50: about 1,050/s) but took the acknowledgement
+    /// p99 from 17-20 ms to 54-84 ms (`BENCH_WA_RATES=2000 ops/bench whatsapp`, two
+    /// runs against three).
     static let batchSize = 50
     /// How long a status naming an unknown wamid is retried before it is dropped.
     static let unknownStatusPatience: TimeInterval = 300
