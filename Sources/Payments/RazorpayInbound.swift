@@ -51,14 +51,7 @@ public final class RazorpayInbound: Service, Sendable {
     /// Applies one tenant's deliveries in one transaction; when any of them fails,
     /// each is applied again on its own, so one bad delivery holds up no other.
     func process(_ batch: [Item]) async {
-        if batch.count > 1 {
-            do {
-                return try await apply(batch)
-            } catch {
-                logger.debug("a batch of Razorpay deliveries failed; one at a time", metadata: ["error": "\(String(reflecting: error))"])
-            }
-        }
-        for item in batch { await process(item) }
+        await deliveries.processTogetherOrEach(batch, logger: logger, together: { try await apply($0) }, each: { await process($0) })
     }
 
     func process(_ item: Item) async {

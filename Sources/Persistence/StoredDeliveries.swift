@@ -95,6 +95,23 @@ public struct StoredDeliveries: Sendable {
         }
     }
 
+    /// Runs `together` on the whole batch; when it throws, runs `each` on every
+    /// delivery of the batch instead, so one bad delivery holds up no other.
+    public func processTogetherOrEach(
+        _ batch: [Item], logger: Logger, together: ([Item]) async throws -> Void, each: (Item) async -> Void
+    ) async {
+        if batch.count > 1 {
+            do {
+                return try await together(batch)
+            } catch {
+                logger.debug(
+                    "a batch of deliveries failed; one at a time",
+                    metadata: ["table": "\(table.name)", "error": "\(String(reflecting: error))"])
+            }
+        }
+        for item in batch { await each(item) }
+    }
+
     private func take<Table: DeliveryTable>(
         _ batch: [Item], from _: Table.Type, on connection: PooledConnection, logger: Logger
     ) async throws -> [Taken] {
