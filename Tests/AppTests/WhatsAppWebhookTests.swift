@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import NIOHTTP1
+import Persistence
 import PostgresNIO
 import Testing
 
@@ -484,7 +485,11 @@ struct WhatsAppWebhookTests {
     /// three seconds ago, a millisecond apart in their order (so the next poll of any
     /// node takes them, in that order), in one statement.
     static func storeUnprocessed(_ bodies: [String], in tenant: API.Tenant, api: API) async throws {
-        try await api.app.database.withTenant(tenant.id, logger: API.logger) { connection in
+        try await storeUnprocessed(bodies, tenantID: tenant.id, database: api.app.database)
+    }
+
+    static func storeUnprocessed(_ bodies: [String], tenantID: UUID, database: Database) async throws {
+        try await database.withTenant(tenantID, logger: API.logger) { connection in
             var query = PostgresQuery(
                 unsafeSQL: """
                     INSERT INTO whatsapp_deliveries (id, tenant_id, body, body_sha256, received_at)
@@ -492,7 +497,7 @@ struct WhatsAppWebhookTests {
                            now() - interval '3 seconds' + n * interval '1 millisecond'
                     FROM unnest($2::text[]) WITH ORDINALITY AS b(body, n)
                     """)
-            query.binds.append(tenant.id)
+            query.binds.append(tenantID)
             query.binds.append(bodies)
             try await connection.query(query, logger: API.logger)
         }
