@@ -47,7 +47,7 @@ struct ContactStore: Sendable {
     }
 
     /// The live contact with `phone`, if any.
-    /// Every inbound WhatsApp message looks its sender up by phone: prepared.
+    /// Every contact written checks its phone is free this way: prepared.
     enum FindByPhone: PreparedSQL { static let sql = ContactStore.findQuery(UUID(), phone: "").sql }
 
     static func findQuery(_ tenantID: UUID, phone: String) -> PostgresQuery {

@@ -13,36 +13,13 @@ public struct PhoneContacts: Sendable {
 
     public init() {}
 
-    /// The live contact with `phone` (E.164), or a new one named `name` (the phone
-    /// when the channel gave no name) with `source`, auto-assigned when the tenant
-    /// says so, with its `created` timeline entry and `contact.assigned` event. Runs
-    /// in the caller's tenant transaction; `created` says which happened.
-    public func findOrCreate(
-        _ tenantID: UUID, phone: String, name: String?, source: String, settings: TenantSettings,
-        on connection: PooledConnection, logger: Logger
-    ) async throws -> (contact: CustomerContact, created: Bool) {
-        if let existing = try await store.find(tenantID, phone: phone, on: connection, logger: logger) {
-            return (CustomerContacts.summary(existing), false)
-        }
-        var draft = Self.draft(phone: phone, name: name, source: source)
-        if settings.contacts.autoAssign {
-            draft.ownerID = try await assignment.nextOwners(tenantID, count: 1, on: connection, logger: logger).first
-        }
-        let contact = try await store.insert(
-            draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
-        try await timeline.record(
-            tenantID, contact: contact.id, kind: .created, actor: nil, data: ["source": source], on: connection, logger: logger)
-        if let owner = contact.ownerID {
-            try await assignment.announce(
-                tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)
-        }
-        return (CustomerContacts.summary(contact), true)
-    }
-
-    /// `findOrCreate` for several numbers at once, in a few statements however many
-    /// there are (a batch of WhatsApp deliveries from new senders): the answer follows
-    /// `numbers`' order. Throws `ConcurrentCreate` when another transaction made one of
-    /// the contacts meanwhile; one at a time, `findOrCreate` then finds it.
+    /// The live contacts with these phones (E.164), and new ones for the others: named
+    /// `name` (the phone when the channel gave none), with `source`, auto-assigned
+    /// when the tenant says so, with their `created` timeline entries and
+    /// `contact.assigned`; in a few statements however many there are. The answer
+    /// follows `numbers`' order. Runs in the caller's tenant transaction; throws
+    /// `ConcurrentCreate` when another transaction made one of the contacts meanwhile
+    /// (a second try finds it).
     public func findOrCreate(
         _ tenantID: UUID, numbers: [(phone: String, name: String?)], source: String, settings: TenantSettings,
         on connection: PooledConnection, logger: Logger

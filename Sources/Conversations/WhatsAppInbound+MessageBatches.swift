@@ -9,10 +9,10 @@ extension WhatsAppInbound {
     /// but a sender's first), applied together in a handful of statements however many
     /// there are: the conversations found and locked, the messages inserted once by
     /// wamid, each conversation moved to its newest message and reopened, a timeline
-    /// entry and a `chat.message` per message. What `receive(_:)` does one message at
-    /// a time, which took about a dozen statements per message and kept processing
-    /// below the arrival rate under load (docs/BENCHMARKS.md, WhatsApp). Answers the
-    /// messages from other senders, in order, for the one-at-a-time path.
+    /// entry and a `chat.message` per message. One message at a time took about a
+    /// dozen statements each and kept processing below the arrival rate under load
+    /// (docs/BENCHMARKS.md, WhatsApp). Answers the messages from other senders, in
+    /// order.
     func receiveFromKnownSenders(
         _ inbound: [InboundMessage], tenantID: UUID, madeJustNow: Set<UUID> = [], on connection: PooledConnection
     ) async throws -> [InboundMessage] {
@@ -81,7 +81,7 @@ extension WhatsAppInbound {
     /// timeline entries and `contact.assigned`), the conversations they lack made
     /// together, and the messages then applied as from known senders. Answers the
     /// messages that still found no conversation (none, unless a contact was deleted
-    /// meanwhile), in order, for the one-at-a-time path.
+    /// meanwhile), in order.
     func receiveFromNewSenders(
         _ inbound: [InboundMessage], tenantID: UUID, settings: TenantSettings, on connection: PooledConnection
     ) async throws -> [InboundMessage] {

@@ -37,6 +37,10 @@ public final class WhatsAppInbound: Service, Sendable {
         let wamid: String
     }
 
+    struct SenderWithoutConversation: Error {
+        let wamid: String
+    }
+
     public init(database: Database, service: ConversationService, pollInterval: Duration = .seconds(1), logger: Logger) {
         self.database = database
         self.service = service
@@ -131,7 +135,7 @@ public final class WhatsAppInbound: Service, Sendable {
 
     /// Inbound messages, in order: those from senders with a conversation already
     /// together (`receiveFromKnownSenders`), then those from new senders together
-    /// (`receiveFromNewSenders`), and any left each on its own.
+    /// (`receiveFromNewSenders`).
     private func receive(_ inbound: [InboundMessage], tenantID: UUID, settings: TenantSettings, on connection: PooledConnection)
         async throws
     {
@@ -144,8 +148,10 @@ public final class WhatsAppInbound: Service, Sendable {
         }
         guard !usable.isEmpty else { return }
         let new = try await receiveFromKnownSenders(usable, tenantID: tenantID, on: connection)
-        let unknown = try await receiveFromNewSenders(new, tenantID: tenantID, settings: settings, on: connection)
-        for message in unknown { try await receive(message, tenantID: tenantID, settings: settings, on: connection) }
+        let unplaced = try await receiveFromNewSenders(new, tenantID: tenantID, settings: settings, on: connection)
+        // Both paths made or found every sender's conversation; one still missing was
+        // changed under this transaction (a contact deleted): the delivery is retried.
+        if let message = unplaced.first { throw SenderWithoutConversation(wamid: message.id) }
     }
 
     /// A sender's wa_id is 7-15 digits without a leading 0 (E.164 without its "+").
@@ -158,32 +164,6 @@ public final class WhatsAppInbound: Service, Sendable {
         MessageStore.Draft(
             conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
             body: String(inbound.text.prefix(4096)), status: .delivered, providerMessageID: inbound.id, createdAt: inbound.timestamp)
-    }
-
-    /// An inbound message (from a usable number): its contact (found or made,
-    /// auto-assigned), its conversation (found or made, reopened), the message once by
-    /// wamid, the events.
-    private func receive(_ inbound: InboundMessage, tenantID: UUID, settings: TenantSettings, on connection: PooledConnection) async throws
-    {
-        let phone = "+" + inbound.from
-        let (contact, _) = try await phoneContacts.findOrCreate(
-            tenantID, phone: phone, name: inbound.profileName, source: "whatsapp", settings: settings, on: connection, logger: logger)
-        let (conversationID, created) = try await conversations.insert(
-            tenantID, channel: .whatsapp, contact: contact.id, customer: nil, assignee: contact.ownerId, on: connection, logger: logger)
-        guard
-            var conversation = try await conversations.find(
-                tenantID, id: conversationID, reader: nil, lock: true, on: connection, logger: logger)
-        else { return }
-        guard
-            let message = try await messages.insert(
-                Self.draft(inbound, conversationID: conversationID), tenantID: tenantID, on: connection, logger: logger)
-        else {
-            return  // this wamid is stored already: a redelivery
-        }
-        if created, conversation.assigneeID != nil {
-            try await events.assigned(conversation, previous: nil, by: nil, on: connection, logger: logger)
-        }
-        try await service.file(message, in: &conversation, reopen: true, on: connection, logger: logger)
     }
 
     /// A delivery status for a message we sent: applied forward only.

@@ -513,6 +513,39 @@ struct WhatsAppWebhookTests {
         }
     }
 
+    /// One poll finds both tenants' backlogs: batches are cut per tenant, and each runs
+    /// in its own tenant's scope.
+    @Test("polled deliveries of two tenants with the same senders and wamids are batched apart and land only in their own tenant")
+    func polledTenantsBatchApart() async throws {
+        try await GraphStandIn().run { standIn in
+            try await API.run { api in
+                let a = try await Setup.make(api, standIn, "apart-a", phoneNumberID: "111111111111111")
+                let b = try await Setup.make(api, standIn, "apart-b", phoneNumberID: "222222222222222")
+                func bodies(_ setup: Setup, _ prefix: String) -> [String] {
+                    (0..<20).map { n in
+                        Bodies.text(
+                            phoneNumberID: setup.number.phoneNumberID, from: "91986000\(1000 + n % 10)", wamid: "wamid.apart\(n)",
+                            body: "\(prefix)\(n)")
+                    }
+                }
+
+                // act: both backlogs waiting at once
+                try await Self.storeUnprocessed(bodies(a, "A"), in: a.tenant, api: api)
+                try await Self.storeUnprocessed(bodies(b, "B"), in: b.tenant, api: api)
+
+                // check
+                for (setup, own, other) in [(a, "A", "B"), (b, "B", "A")] {
+                    try await api.eventually("\(own)'s messages are stored") { try await api.count("messages", in: setup.tenant) == 20 }
+                    #expect(try await api.count("messages", in: setup.tenant, where: "body LIKE '\(own)%'") == 20)
+                    #expect(try await api.count("messages", in: setup.tenant, where: "body LIKE '\(other)%'") == 0)
+                    #expect(try await api.count("contacts", in: setup.tenant) == 10)
+                    #expect(try await api.count("conversations", in: setup.tenant) == 10)
+                    #expect(try await Self.transactions(writing: "messages", in: setup.tenant, api: api) == 1)
+                }
+            }
+        }
+    }
+
     @Test("a webhook key of tenant A never writes into tenant B, whatever the body says")
     func crossTenantWebhooks() async throws {
         try await GraphStandIn().run { standIn in
