@@ -39,17 +39,13 @@ struct ConversationEvents: Sendable {
     /// one statement, in their order.
     func whatsappMessages(_ messages: [(ChatMessage, Conversation)], on connection: PooledConnection, logger: Logger) async throws {
         guard let tenantID = messages.first?.1.tenantID else { return }
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
         let entries = try messages.map { message, conversation in
             precondition(conversation.customer == nil, "a WhatsApp conversation has no portal customer")
             let payload = MessageEvent(
                 conversationId: conversation.id, channel: conversation.channel.rawValue,
                 contact: conversation.contact.map { .init(id: $0.id, name: $0.name, phone: $0.phone) },
                 assigneeId: conversation.assigneeID, message: MessageView(message))
-            return EventOutbox.Entry(
-                type: "chat.message", audience: Self.staffAudience(conversation),
-                payload: String(decoding: try encoder.encode(payload), as: UTF8.self))
+            return try EventOutbox.Entry(type: "chat.message", audience: Self.staffAudience(conversation), encoding: payload)
         }
         try await outbox.emit(tenantID, entries, on: connection, logger: logger)
     }

@@ -51,6 +51,13 @@ public struct EventOutbox: Sendable {
             self.audience = audience
             self.payload = payload
         }
+
+        /// `payload` encoded as every event is (dates in ISO 8601).
+        public init(type: String, audience: EventAudience, encoding payload: some Encodable) throws {
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            self.init(type: type, audience: audience, payload: String(decoding: try encoder.encode(payload), as: UTF8.self))
+        }
     }
 
     /// Records `entries` in one statement, in their order (their ids, and so their
@@ -87,9 +94,7 @@ public struct EventOutbox: Sendable {
         _ tenantID: UUID, type: String, audience: EventAudience, payload: some Encodable,
         on connection: PooledConnection, logger: Logger
     ) async throws {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        let text = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        try await emit(tenantID, type: type, audience: audience, payload: text, on: connection, logger: logger)
+        let entry = try Entry(type: type, audience: audience, encoding: payload)
+        try await emit(tenantID, type: type, audience: audience, payload: entry.payload, on: connection, logger: logger)
     }
 }
