@@ -63,6 +63,17 @@ public struct Call: Sendable, Equatable {
     /// The customer's CRM contact the call is filed under.
     public var contact: CustomerContact? = nil
 
+    /// The call with the ringing offers of `users` moved to `state`, as
+    /// `CallStore.settleRingingOffers` wrote them.
+    func settlingOffers(of users: [UUID], to state: CallOffer.State) -> Call {
+        var call = self
+        call.offers = offers.map { offer in
+            offer.state == .ringing && users.contains(offer.userId)
+                ? CallOffer(userId: offer.userId, state: state, offeredAt: offer.offeredAt) : offer
+        }
+        return call
+    }
+
     /// Whether `userID` is the caller or the callee who accepted.
     public func isParticipant(_ userID: UUID) -> Bool {
         caller.id == userID || callee?.id == userID

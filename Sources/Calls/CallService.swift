@@ -159,14 +159,15 @@ public struct CallService: Sendable {
             return .failure(.noReachableAgent(callID: callID))
         }
         try await store.insert(call, idempotencyKey: idempotencyKey, requestHash: fingerprint, on: connection, logger: logger)
-        try await store.offer(callID, tenantID: actor.tenantID, to: ring, on: connection, logger: logger)
+        // Written with `now` as its times, so the call needs no read back.
+        call.offers = try await store.offer(callID, tenantID: actor.tenantID, to: ring, at: now, on: connection, logger: logger)
         try await transitions.events.emit(
             "call.ringing", call, to: ring,
             payload: CallEvents.Ringing(
                 callId: callID, caller: actor.party, strategy: strategy, ringDeadline: call.ringDeadline, contact: call.contact),
             on: connection, logger: logger
         )
-        return .success(try await transitions.reload(call, on: connection, logger: logger))
+        return .success(call)
     }
 
     private func validateCallee(_ target: CallTarget, actor: CallActor, on connection: PooledConnection, logger: Logger) async throws {

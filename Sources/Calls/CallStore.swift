@@ -18,24 +18,32 @@ struct CallStore: Sendable {
         try await connection.query(
             """
             INSERT INTO calls (id, tenant_id, status, strategy, caller_id, caller_type, callee_id, callee_type, room,
-                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash, contact_id)
+                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash, contact_id, created_at)
             VALUES (\(call.id), \(call.tenantID), \(call.status.rawValue), \(call.strategy.rawValue), \(call.caller.id),
                     \(call.caller.type.rawValue), \(call.callee?.id), \(call.callee?.type.rawValue), \(call.room),
-                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash), \(call.contact?.id))
+                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash), \(call.contact?.id),
+                    \(call.createdAt))
             """,
             logger: logger
         )
     }
 
-    func offer(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], on connection: PooledConnection, logger: Logger) async throws {
-        guard !userIDs.isEmpty else { return }
+    /// Rings `userIDs` as of `time`; answers the offers as a read of the call would.
+    @discardableResult
+    func offer(
+        _ callID: UUID, tenantID: UUID, to userIDs: [UUID], at time: Date, on connection: PooledConnection, logger: Logger
+    ) async throws -> [CallOffer] {
+        guard !userIDs.isEmpty else { return [] }
         try await connection.query(
             """
-            INSERT INTO call_offers (call_id, tenant_id, user_id, state)
-            SELECT \(callID), \(tenantID), unnest(\(userIDs)::uuid[]), 'ringing'
+            INSERT INTO call_offers (call_id, tenant_id, user_id, state, offered_at)
+            SELECT \(callID), \(tenantID), unnest(\(userIDs)::uuid[]), 'ringing', \(time)
             """,
             logger: logger
         )
+        // A read orders offers by (offered_at, user_id); uuids compare as their bytes,
+        // which is the order of their hex strings.
+        return userIDs.sorted { $0.uuidString < $1.uuidString }.map { CallOffer(userId: $0, state: .ringing, offeredAt: time) }
     }
 
     /// Moves `userID`'s offer (or, with nil, every offer) from `ringing` to `state`;

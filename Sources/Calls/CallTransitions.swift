@@ -57,8 +57,10 @@ struct CallTransitions: Sendable {
         guard call.status == .ringing, call.offers.contains(where: { $0.userId == userID && $0.state == .ringing }) else {
             throw CallError.conflict("The call is not ringing for you.")
         }
-        try await store.settleRingingOffers(call.id, tenantID: call.tenantID, user: userID, to: .declined, on: connection, logger: logger)
-        let call = try await reload(call, on: connection, logger: logger)
+        let declined = try await store.settleRingingOffers(
+            call.id, tenantID: call.tenantID, user: userID, to: .declined, on: connection, logger: logger)
+        // The call row is locked, so the offers are as read plus this change.
+        let call = call.settlingOffers(of: declined, to: .declined)
         switch call.strategy {
         case .roundRobin:
             return try await offerNext(call, settings: settings, on: connection, logger: logger)
@@ -75,7 +77,7 @@ struct CallTransitions: Sendable {
                 "call.declined", ended, to: [ended.caller.id], payload: CallEvents.Declined(callId: ended.id, declinedBy: userID),
                 on: connection, logger: logger
             )
-            return try await reload(ended, on: connection, logger: logger)
+            return ended
         }
     }
 
@@ -154,7 +156,7 @@ struct CallTransitions: Sendable {
         var call = call
         call.ringDeadline = Date().addingTimeInterval(TimeInterval(settings.ringTimeoutSeconds))
         try await store.update(call, on: connection, logger: logger)
-        try await store.offer(call.id, tenantID: call.tenantID, to: [next.id], on: connection, logger: logger)
+        try await store.offer(call.id, tenantID: call.tenantID, to: [next.id], at: Date(), on: connection, logger: logger)
         try await events.emit(
             "call.ringing", call, to: [next.id],
             payload: CallEvents.Ringing(
