@@ -59,16 +59,32 @@ struct ConversationEvents: Sendable {
         let at: Date
     }
 
-    /// `chat.message.status`: a message moved on (sent, delivered, read, failed).
+    /// `chat.message.status` for messages that moved on (sent, delivered, read,
+    /// failed), each with the time of the status that moved it, in one statement.
+    func statuses(_ changes: [(message: ChatMessage, conversation: Conversation, at: Date)], on connection: PooledConnection, logger: Logger)
+        async throws
+    {
+        guard let tenantID = changes.first?.conversation.tenantID else { return }
+        var entries: [EventOutbox.Entry] = []
+        for (message, conversation, at) in changes {
+            let payload = StatusEvent(
+                conversationId: conversation.id, messageId: message.id, status: message.status.rawValue,
+                error: message.status == .failed ? .init(code: message.errorCode, title: message.errorTitle ?? "failed") : nil,
+                providerMessageId: message.providerMessageID, at: at
+            )
+            entries.append(try EventOutbox.Entry(type: "chat.message.status", audience: Self.staffAudience(conversation), encoding: payload))
+            if let customer = conversation.customer {
+                entries.append(try EventOutbox.Entry(type: "chat.message.status", audience: .user(customer.id), encoding: payload))
+            }
+        }
+        try await outbox.emit(tenantID, entries, on: connection, logger: logger)
+    }
+
+    /// `chat.message.status` for one message.
     func status(_ message: ChatMessage, in conversation: Conversation, at: Date, on connection: PooledConnection, logger: Logger)
         async throws
     {
-        let payload = StatusEvent(
-            conversationId: conversation.id, messageId: message.id, status: message.status.rawValue,
-            error: message.status == .failed ? .init(code: message.errorCode, title: message.errorTitle ?? "failed") : nil,
-            providerMessageId: message.providerMessageID, at: at
-        )
-        try await toBothSides(type: "chat.message.status", conversation, on: connection, logger: logger) { _ in payload }
+        try await statuses([(message, conversation, at)], on: connection, logger: logger)
     }
 
     struct ReadEvent: Encodable {

@@ -60,6 +60,25 @@ struct ConversationStore: Sendable {
         return query
     }
 
+    /// Conversations by id, as no one in particular reads them (the workers' events).
+    func find(_ tenantID: UUID, ids: [UUID], on connection: PooledConnection, logger: Logger) async throws -> [UUID: Conversation] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(Self.findManyQuery(tenantID, ids: ids), preparedAs: FindMany.self, logger: logger)
+        return Dictionary(try await Self.conversations(from: rows).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    enum FindMany: PreparedSQL {
+        static let sql = ConversationStore.findManyQuery(UUID(), ids: []).sql
+    }
+
+    static func findManyQuery(_ tenantID: UUID, ids: [UUID]) -> PostgresQuery {
+        var query = select(reader: nil, unreadDirection: .inbound)
+        query.sql += " WHERE c.tenant_id = $\(query.binds.count + 1) AND c.id = ANY($\(query.binds.count + 2)::uuid[])"
+        query.binds.append(tenantID)
+        query.binds.append(ids)
+        return query
+    }
+
     /// A page of the inbox, newest message first, after `cursor`. `visibleTo` limits
     /// agents who see only their own (and the unassigned); customers see only theirs.
     func page(

@@ -158,6 +158,71 @@ struct MessageStore: Sendable {
         )
     }
 
+    /// Our sent messages with these wamids, locked in id order (as every batch locks
+    /// them, so two batches cannot deadlock), by wamid.
+    func findOutbound(
+        _ tenantID: UUID, wamids: [String], on connection: PooledConnection, logger: Logger
+    ) async throws -> [String: ChatMessage] {
+        let rows = try await connection.query(
+            Self.outboundByWamidsQuery(tenantID, wamids: wamids), preparedAs: OutboundByWamids.self, logger: logger)
+        var found: [String: ChatMessage] = [:]
+        for message in try await Self.messages(from: rows) {
+            if let wamid = message.providerMessageID { found[wamid] = message }
+        }
+        return found
+    }
+
+    /// Every batch of WhatsApp statuses looks its messages up: prepared.
+    enum OutboundByWamids: PreparedSQL {
+        static let sql = MessageStore.outboundByWamidsQuery(UUID(), wamids: []).sql
+    }
+
+    static func outboundByWamidsQuery(_ tenantID: UUID, wamids: [String]) -> PostgresQuery {
+        """
+        SELECT \(unescaped: Self.columns) FROM messages m
+        WHERE m.tenant_id = \(tenantID) AND m.provider_message_id = ANY(\(wamids)::text[]) AND m.direction = 'outbound'
+        ORDER BY m.id FOR UPDATE
+        """
+    }
+
+    /// The delivery fields `DeliveryProgress` moves (status, error, sent, delivered and
+    /// read times) of several messages in one statement, each with the time of the
+    /// status that last changed it.
+    func saveDeliveries(
+        _ saved: [(message: ChatMessage, statusAt: Date)], tenantID: UUID, on connection: PooledConnection, logger: Logger
+    ) async throws {
+        guard !saved.isEmpty else { return }
+        try await connection.query(Self.saveDeliveriesQuery(tenantID, saved), preparedAs: SaveDeliveries.self, logger: logger)
+    }
+
+    enum SaveDeliveries: PreparedSQL {
+        static let sql = MessageStore.saveDeliveriesQuery(UUID(), []).sql
+    }
+
+    /// An array bind holds no nulls: optional values travel as text, "" for none, and
+    /// times as whole microseconds since 1970 (what PostgreSQL keeps, so a time read
+    /// back is written back unchanged).
+    static func saveDeliveriesQuery(_ tenantID: UUID, _ saved: [(message: ChatMessage, statusAt: Date)]) -> PostgresQuery {
+        func micros(_ date: Date?) -> String {
+            date.map { String(Int64(($0.timeIntervalSince1970 * 1_000_000).rounded())) } ?? ""
+        }
+        let messages = saved.map(\.message)
+        return """
+            UPDATE messages m
+            SET status = d.status, error_code = nullif(d.code, '')::int4, error_title = nullif(d.title, ''),
+                sent_at = 'epoch'::timestamptz + nullif(d.sent, '')::int8 * interval '1 microsecond',
+                delivered_at = 'epoch'::timestamptz + nullif(d.delivered, '')::int8 * interval '1 microsecond',
+                read_at = 'epoch'::timestamptz + nullif(d.read, '')::int8 * interval '1 microsecond',
+                status_at = 'epoch'::timestamptz + d.status_at::int8 * interval '1 microsecond'
+            FROM unnest(\(messages.map(\.id))::uuid[], \(messages.map(\.status.rawValue))::text[],
+                        \(messages.map { $0.errorCode.map(String.init) ?? "" })::text[], \(messages.map { $0.errorTitle ?? "" })::text[],
+                        \(messages.map { micros($0.sentAt) })::text[], \(messages.map { micros($0.deliveredAt) })::text[],
+                        \(messages.map { micros($0.readAt) })::text[], \(saved.map { micros($0.statusAt) })::text[])
+                 AS d(id, status, code, title, sent, delivered, read, status_at)
+            WHERE m.tenant_id = \(tenantID) AND m.id = d.id
+            """
+    }
+
     // MARK: the send queue
 
     /// Takes a queued message for sending: one attempt more, leased to this node for
@@ -208,7 +273,7 @@ struct MessageStore: Sendable {
 
     // MARK: decoding
 
-    static func messages(from rows: PostgresRowSequence) async throws -> [ChatMessage] {
+    static func messages(from rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [ChatMessage] {
         var messages: [ChatMessage] = []
         for try await row in rows {
             var cells = row.makeIterator()

@@ -106,9 +106,11 @@ public final class WhatsAppInbound: Service, Sendable {
             let number = settings.whatsapp.phoneNumberId
             func ours(_ target: String?) -> Bool { number == nil || target == nil || target == number }
             var notes: [String?] = []
-            // Messages of consecutive deliveries are applied together; statuses in turn
-            // with them (a 131047 closes the window an inbound message opens).
+            // Consecutive deliveries' messages are applied together, and their statuses
+            // together, each run in arrival order with the other kind (a 131047 closes
+            // the window an inbound message opens). At most one of the two is pending.
             var messages: [InboundMessage] = []
+            var statuses: [ReceivedStatus] = []
             for delivery in taken {
                 let notification: WebhookNotification
                 do {
@@ -119,16 +121,21 @@ public final class WhatsAppInbound: Service, Sendable {
                     continue
                 }
                 notes.append(nil)
-                messages += notification.messages.filter { ours($0.phoneNumberID) }
-                let statuses = notification.statuses.filter { ours($0.phoneNumberID) }
-                guard !statuses.isEmpty else { continue }
-                try await receive(messages, tenantID: tenantID, settings: settings, on: connection)
-                messages = []
-                for status in statuses {
-                    try await apply(status, tenantID: tenantID, deliveredAt: delivery.receivedAt, on: connection)
+                let arrivingMessages = notification.messages.filter { ours($0.phoneNumberID) }
+                let arrivingStatuses = notification.statuses.filter { ours($0.phoneNumberID) }
+                if !arrivingMessages.isEmpty, !statuses.isEmpty {
+                    try await applyStatuses(statuses, tenantID: tenantID, on: connection)
+                    statuses = []
                 }
+                messages += arrivingMessages
+                if !arrivingStatuses.isEmpty, !messages.isEmpty {
+                    try await receive(messages, tenantID: tenantID, settings: settings, on: connection)
+                    messages = []
+                }
+                statuses += arrivingStatuses.map { ($0, delivery.receivedAt) }
             }
             try await receive(messages, tenantID: tenantID, settings: settings, on: connection)
+            try await applyStatuses(statuses, tenantID: tenantID, on: connection)
             return notes
         }
     }
@@ -164,33 +171,6 @@ public final class WhatsAppInbound: Service, Sendable {
         MessageStore.Draft(
             conversationID: conversationID, direction: .inbound, authorID: nil, type: String(inbound.type.prefix(40)),
             body: String(inbound.text.prefix(4096)), status: .delivered, providerMessageID: inbound.id, createdAt: inbound.timestamp)
-    }
-
-    /// A delivery status for a message we sent: applied forward only.
-    private func apply(_ update: StatusUpdate, tenantID: UUID, deliveredAt: Date, on connection: PooledConnection) async throws {
-        guard var message = try await messages.findOutbound(tenantID, wamid: update.messageID, on: connection, logger: logger) else {
-            // WhatsApp can report a status before our sender has stored the wamid its
-            // answer carried: try the whole delivery again shortly (it is idempotent),
-            // and after a few minutes accept that the message is not ours.
-            if deliveredAt > Date().addingTimeInterval(-Self.unknownStatusPatience) {
-                throw StatusForUnknownMessage(wamid: update.messageID)
-            }
-            logger.debug("status for an unknown WhatsApp message", metadata: ["wamid": "\(update.messageID)"])
-            return
-        }
-        let before = message
-        DeliveryProgress.apply(update, to: &message)
-        guard message != before else { return }
-        try await messages.saveDelivery(message, tenantID: tenantID, statusAt: update.timestamp, on: connection, logger: logger)
-        if message.status == .failed, before.status != .failed, update.errors.contains(where: { $0.code == 131047 }) {
-            try await conversations.closeWindow(tenantID, id: message.conversationID, on: connection, logger: logger)
-        }
-        guard message.status != before.status else { return }
-        if let conversation = try await conversations.find(
-            tenantID, id: message.conversationID, reader: nil, on: connection, logger: logger)
-        {
-            try await events.status(message, in: conversation, at: update.timestamp, on: connection, logger: logger)
-        }
     }
 }
 

@@ -1,6 +1,8 @@
 import Accounts
 import Foundation
 import NIOHTTP1
+import Persistence
+import PostgresNIO
 import Testing
 
 /// WhatsApp outbound end to end: staff messages go through the durable send queue to
@@ -330,6 +332,71 @@ struct WhatsAppSendTests {
             let after = try #require(try await api.messages(setup.agentToken, conversationID).first { $0["id"] as? String == messageID })
             #expect(after["status"] as? String == "read")
             #expect(standIn.sends.count == 1)
+            await live.close()
+        }
+    }
+
+    /// Statuses that wait together are applied set-wise (`applyStatuses`): the same
+    /// forward-only outcome as one at a time, in one transaction.
+    @Test("statuses of several messages polled together apply forward only, in arrival order, in one transaction, one event per move")
+    func statusesInOneBatch() async throws {
+        try await Self.withWhatsApp("status-batch") { api, standIn, setup in
+            let conversationID = try await Self.customerWrites(api, setup)
+            var sent: [(id: String, wamid: String)] = []
+            for text in ["one", "two", "three"] {
+                let message = try await api.post(setup.agentToken, conversationID, text)
+                let id = try #require(message["id"] as? String)
+                let view = try await Self.waitForStatus(api, setup.agentToken, conversation: conversationID, message: id, ["sent", "failed"])
+                sent.append((id, try #require(view["providerMessageId"] as? String, "\(view)")))
+            }
+            let live = try await api.listen(setup.tenant, setup.agent, token: setup.agentToken)
+            let base = Date().addingTimeInterval(-60)
+            func status(_ message: Int, _ name: String, _ offset: TimeInterval, errorCode: Int? = nil) -> String {
+                Bodies.status(
+                    phoneNumberID: setup.number.phoneNumberID, wamid: sent[message].wamid, status: name, recipient: "919812345678",
+                    at: base.addingTimeInterval(offset), errorCode: errorCode)
+            }
+
+            // act: one polled batch; the first message's read before its delivered and
+            // sent, the second's failure after its delivery, the third fails with 131047
+            try await WhatsAppWebhookTests.storeUnprocessed(
+                [
+                    status(0, "read", 20), status(1, "delivered", 8), status(0, "delivered", 10), status(0, "sent", 5),
+                    status(1, "failed", 30, errorCode: 131026), status(2, "failed", 12, errorCode: 131047),
+                ],
+                in: setup.tenant, api: api)
+            try await api.eventually("the statuses are processed") {
+                try await api.count("whatsapp_deliveries", in: setup.tenant, where: "processed_at IS NULL") == 0
+            }
+
+            // check: forward only, with the times of the statuses that moved each message
+            let messages = try await api.messages(setup.agentToken, conversationID)
+            let views = try sent.map { sent in try #require(messages.first { $0["id"] as? String == sent.id }) }
+            #expect(views[0]["status"] as? String == "read")
+            let delivered = try #require(CallsTests.date(views[0]["deliveredAt"]), "\(views[0])")
+            #expect(abs(delivered.timeIntervalSince(base.addingTimeInterval(10))) < 1.5, "deliveredAt \(delivered)")
+            #expect(views[1]["status"] as? String == "delivered", "a failure after delivery moved it: \(views[1])")
+            #expect(views[2]["status"] as? String == "failed")
+            #expect((views[2]["error"] as? [String: Any])?["code"] as? Int == 131047)
+            let conversation = try await api.get(setup.agentToken, conversationID)
+            #expect((conversation["window"] as? [String: Any])?["open"] as? Bool == false, "131047 did not close the window")
+            // all three messages changed by the one transaction that applied the batch
+            let writers = try await api.app.database.withTenant(setup.tenant.id, logger: API.logger) { connection in
+                var query = PostgresQuery(unsafeSQL: "SELECT count(DISTINCT xmin::text)::int8 FROM messages WHERE id = ANY($1::uuid[])")
+                query.binds.append(sent.compactMap { UUID(uuidString: $0.id) })
+                var count = 0
+                for try await n in try await connection.query(query, logger: API.logger).decode(Int64.self) { count = Int(n) }
+                return count
+            }
+            #expect(writers == 1)
+            // one event per status move, in arrival order
+            try await api.settle(setup.tenant, setup.agent, live)
+            let moves = API.events(live, "chat.message.status", conversation: conversationID).compactMap { event -> String? in
+                guard let n = sent.firstIndex(where: { $0.id == event["messageId"] as? String }) else { return nil }
+                return "\(n):\(event["status"] as? String ?? "?")"
+            }
+            #expect(moves == ["0:read", "1:delivered", "2:failed"], "\(moves)")
+            #expect(standIn.sends.count == 3)
             await live.close()
         }
     }
