@@ -97,7 +97,11 @@ struct CallStore: Sendable {
     /// Calls by id, in the order given, with names and offers.
     func list(_ tenantID: UUID, ids: [UUID], on connection: PooledConnection, logger: Logger) async throws -> [Call] {
         guard !ids.isEmpty else { return [] }
-        let rows = try await connection.query(Self.listQuery(tenantID, ids: ids), preparedAs: List.self, logger: logger)
+        let query = Self.listQuery(tenantID, ids: ids)
+        let rows =
+            ids.count == 1
+            ? try await connection.query(query, preparedAs: One.self, logger: logger)
+            : try await connection.query(query, preparedAs: List.self, logger: logger)
         var calls: [UUID: Call] = [:]
         for try await postgresRow in rows {
             var columns = postgresRow.makeIterator()
@@ -134,6 +138,10 @@ struct CallStore: Sendable {
     // state: prepared (planning the read with its joins under row-level security
     // took about 1 ms, the routing read over 4 ms, in ops/bench calls).
     enum List: PreparedSQL { static let sql = CallStore.listQuery(UUID(), ids: []).sql }
+    /// One call by id, as its own statement: with `= ANY`, whose generic plan guesses
+    /// ten ids, PostgreSQL kept planning each read anew (1.1 ms of planning a read in
+    /// ops/bench calls).
+    enum One: PreparedSQL { static let sql = CallStore.listQuery(UUID(), ids: [UUID()]).sql }
     enum Candidates: PreparedSQL { static let sql = CallStore.candidatesQuery(UUID(), only: nil, nodeTimeoutSeconds: 0).sql }
     enum Candidate: PreparedSQL { static let sql = CallStore.candidatesQuery(UUID(), only: UUID(), nodeTimeoutSeconds: 0).sql }
     // And every transition writes the call and its offers (0.2-0.4 ms of planning each).
@@ -162,7 +170,13 @@ struct CallStore: Sendable {
     }
 
     static func listQuery(_ tenantID: UUID, ids: [UUID]) -> PostgresQuery {
-        """
+        if ids.count == 1 {
+            return "\(unescaped: listSelect) WHERE c.tenant_id = \(tenantID) AND c.id = \(ids[0])"
+        }
+        return "\(unescaped: listSelect) WHERE c.tenant_id = \(tenantID) AND c.id = ANY (\(ids))"
+    }
+
+    private static let listSelect = """
         SELECT c.id, c.status, c.strategy, c.caller_id, caller.name, c.caller_type, c.callee_id, callee.name, c.callee_type,
                c.room, c.ring_deadline, c.created_at, c.answered_at, c.ended_at, c.duration_seconds, c.end_reason, c.ended_by,
                k.id, k.name, k.phone, k.stage, k.owner_id, o.users, o.states, o.times
@@ -184,9 +198,7 @@ struct CallStore: Sendable {
                    array_agg(o.offered_at ORDER BY o.offered_at, o.user_id) AS times
             FROM call_offers o WHERE o.call_id = c.id
         ) o ON true
-        WHERE c.tenant_id = \(tenantID) AND c.id = ANY (\(ids))
         """
-    }
 
     /// The call this caller made with `key`, and the hash of the request that made it.
     func find(
