@@ -34,12 +34,3 @@ public struct RefreshToken: Sendable, Equatable {
     /// What the database stores and looks up.
     public var hash: Data { Data(SHA256.hash(data: Data(value.utf8))) }
 }
-
-extension Data {
-    func base64URLEncoded() -> String {
-        base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-}

@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import Hummingbird
 
@@ -64,8 +65,7 @@ struct PageRequest: Sendable {
     }
 
     static func encodeCursor(_ text: String) -> String {
-        Data(text.utf8).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Data(text.utf8).base64URLEncoded()
     }
 
     static func decodeCursor(_ token: String) -> String? {

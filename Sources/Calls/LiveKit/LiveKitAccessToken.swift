@@ -1,3 +1,4 @@
+import Accounts
 import Crypto
 import Foundation
 import Realtime
@@ -89,15 +90,11 @@ public struct LiveKitAccessToken: Sendable, Equatable {
 
     /// The signed token.
     public func signed(secret: String) -> String {
-        let header = base64URL(Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8))
-        let payload = base64URL(Data(payloadJSON.utf8))
+        let header = Data(#"{"alg":"HS256","typ":"JWT"}"#.utf8).base64URLEncoded()
+        let payload = Data(payloadJSON.utf8).base64URLEncoded()
         let input = header + "." + payload
         let signature = HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return input + "." + base64URL(Data(signature))
+        return input + "." + Data(signature).base64URLEncoded()
     }
 }
 
-func base64URL(_ data: Data) -> String {
-    data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        .replacingOccurrences(of: "=", with: "")
-}
