@@ -103,7 +103,7 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
             f"{closes or 'none'}; LiveKit stand-in requests: {lk}.")
     lines.append("")
     lines.append("\"calls before\": calls the run had made before the step (warm-up included); each run starts "
-                 "with the calls tables emptied, and routing reads every staff member's calls.")
+                 "from the same history of finished calls (BENCH_CALLS_HISTORY, 5,000), vacuumed and analysed.")
     lines.append("")
     lines.append(f"{machine}. Load average before: `{load_before.strip()}`; after: `{load_after.strip()}`.")
     lines.append("")
