@@ -11,11 +11,15 @@ public struct UserStore: Sendable {
     private static let columns = "id, tenant_id, email, name, phone, role, status, created_at, updated_at"
 
     public func find(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws -> User? {
-        let rows = try await connection.query(
-            "SELECT \(unescaped: Self.columns) FROM users WHERE tenant_id = \(tenantID) AND id = \(id)",
-            logger: logger
-        )
+        let rows = try await connection.query(Self.findQuery(tenantID, id: id), preparedAs: Find.self, logger: logger)
         return try await Self.users(from: rows).first
+    }
+
+    /// Every call set-up checks its callee, every message its author: prepared.
+    enum Find: PreparedSQL { static let sql = UserStore.findQuery(UUID(), id: UUID()).sql }
+
+    static func findQuery(_ tenantID: UUID, id: UUID) -> PostgresQuery {
+        "SELECT \(unescaped: Self.columns) FROM users WHERE tenant_id = \(tenantID) AND id = \(id)"
     }
 
     /// The user and password hash for a login, matching the email case-insensitively.
@@ -111,7 +115,7 @@ public struct UserStore: Sendable {
         return ids
     }
 
-    static func users(from rows: PostgresRowSequence) async throws -> [User] {
+    static func users(from rows: some AsyncSequence<PostgresRow, any Error>) async throws -> [User] {
         var users: [User] = []
         for try await row in rows { users.append(try user(from: row)) }
         return users

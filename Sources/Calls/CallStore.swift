@@ -16,16 +16,18 @@ struct CallStore: Sendable {
         _ call: Call, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger
     ) async throws {
         try await connection.query(
-            """
-            INSERT INTO calls (id, tenant_id, status, strategy, caller_id, caller_type, callee_id, callee_type, room,
-                               ring_deadline, end_reason, ended_at, idempotency_key, request_hash, contact_id, created_at)
-            VALUES (\(call.id), \(call.tenantID), \(call.status.rawValue), \(call.strategy.rawValue), \(call.caller.id),
-                    \(call.caller.type.rawValue), \(call.callee?.id), \(call.callee?.type.rawValue), \(call.room),
-                    \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash), \(call.contact?.id),
-                    \(call.createdAt))
-            """,
-            logger: logger
-        )
+            Self.insertQuery(call, idempotencyKey: idempotencyKey, requestHash: requestHash), preparedAs: Insert.self, logger: logger)
+    }
+
+    static func insertQuery(_ call: Call, idempotencyKey: String?, requestHash: String?) -> PostgresQuery {
+        """
+        INSERT INTO calls (id, tenant_id, status, strategy, caller_id, caller_type, callee_id, callee_type, room,
+                           ring_deadline, end_reason, ended_at, idempotency_key, request_hash, contact_id, created_at)
+        VALUES (\(call.id), \(call.tenantID), \(call.status.rawValue), \(call.strategy.rawValue), \(call.caller.id),
+                \(call.caller.type.rawValue), \(call.callee?.id), \(call.callee?.type.rawValue), \(call.room),
+                \(call.ringDeadline), \(call.endReason), \(call.endedAt), \(idempotencyKey), \(requestHash), \(call.contact?.id),
+                \(call.createdAt))
+        """
     }
 
     /// Rings `userIDs` as of `time`; answers the offers as a read of the call would.
@@ -34,16 +36,17 @@ struct CallStore: Sendable {
         _ callID: UUID, tenantID: UUID, to userIDs: [UUID], at time: Date, on connection: PooledConnection, logger: Logger
     ) async throws -> [CallOffer] {
         guard !userIDs.isEmpty else { return [] }
-        try await connection.query(
-            """
-            INSERT INTO call_offers (call_id, tenant_id, user_id, state, offered_at)
-            SELECT \(callID), \(tenantID), unnest(\(userIDs)::uuid[]), 'ringing', \(time)
-            """,
-            logger: logger
-        )
+        try await connection.query(Self.offerQuery(callID, tenantID: tenantID, to: userIDs, at: time), preparedAs: Offer.self, logger: logger)
         // A read orders offers by (offered_at, user_id); uuids compare as their bytes,
         // which is the order of their hex strings.
         return userIDs.sorted { $0.uuidString < $1.uuidString }.map { CallOffer(userId: $0, state: .ringing, offeredAt: time) }
+    }
+
+    static func offerQuery(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], at time: Date) -> PostgresQuery {
+        """
+        INSERT INTO call_offers (call_id, tenant_id, user_id, state, offered_at)
+        SELECT \(callID), \(tenantID), unnest(\(userIDs)::uuid[]), 'ringing', \(time)
+        """
     }
 
     /// Moves `userID`'s offer (or, with nil, every offer) from `ringing` to `state`;
@@ -157,6 +160,17 @@ struct CallStore: Sendable {
                 endReason: nil, endedBy: nil, offers: [])
         ).sql
     }
+    // Every set-up writes a call and its offers.
+    enum Insert: PreparedSQL {
+        static let sql = CallStore.insertQuery(
+            Call(
+                id: UUID(), tenantID: UUID(), status: .ringing, strategy: .direct, caller: CallParty(id: UUID(), name: "", type: .staff),
+                callee: nil, room: "", ringDeadline: nil, createdAt: Date(), answeredAt: nil, endedAt: nil, durationSeconds: nil,
+                endReason: nil, endedBy: nil, offers: []),
+            idempotencyKey: nil, requestHash: nil
+        ).sql
+    }
+    enum Offer: PreparedSQL { static let sql = CallStore.offerQuery(UUID(), tenantID: UUID(), to: [], at: Date()).sql }
     enum Settle: PreparedSQL { static let sql = CallStore.settleQuery(UUID(), tenantID: UUID(), user: nil, except: nil, to: .missed).sql }
     enum Lock: PreparedSQL { static let sql = CallStore.lockQuery(UUID(), id: UUID()).sql }
     enum ByIdempotencyKey: PreparedSQL { static let sql = CallStore.idempotencyQuery(UUID(), caller: UUID(), key: "").sql }

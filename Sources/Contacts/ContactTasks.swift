@@ -50,12 +50,8 @@ public struct ContactTasks: Sendable {
             let id = UUID.timeOrdered()
             let title = "Call back \(contact.name) (missed call)"
             try await connection.query(
-                """
-                INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
-                VALUES (\(id), \(tenantID), \(contact.id), 'callback', \(String(title.prefix(300))), \(assignee), \(callID))
-                """,
-                logger: logger
-            )
+                Self.callbackQuery(id: id, tenantID, contact: contact.id, title: String(title.prefix(300)), assignee: assignee, callID: callID),
+                preparedAs: InsertCallback.self, logger: logger)
             struct Created: Encodable {
                 let taskId: UUID
                 let kind: String
@@ -68,6 +64,18 @@ public struct ContactTasks: Sendable {
                 tenantID, type: "task.created", audience: audience,
                 payload: Created(taskId: id, kind: "callback", title: title, contactId: contact.id, callId: callID), on: connection,
                 logger: logger)
+        }
+
+        /// Every missed or declined customer call leaves one: prepared.
+        enum InsertCallback: PreparedSQL {
+            static let sql = Writer.callbackQuery(id: UUID(), UUID(), contact: UUID(), title: "", assignee: nil, callID: UUID()).sql
+        }
+
+        static func callbackQuery(id: UUID, _ tenantID: UUID, contact: UUID, title: String, assignee: UUID?, callID: UUID) -> PostgresQuery {
+            """
+            INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
+            VALUES (\(id), \(tenantID), \(contact), 'callback', \(title), \(assignee), \(callID))
+            """
         }
     }
 
