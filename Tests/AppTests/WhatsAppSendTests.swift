@@ -401,6 +401,46 @@ struct WhatsAppSendTests {
         }
     }
 
+    /// The set-wise status path finds messages by wamid: another tenant's wamid, sent
+    /// through this tenant's webhook, must find nothing.
+    @Test("a status through tenant A's webhook naming tenant B's wamid never moves B's message")
+    func crossTenantStatus() async throws {
+        try await GraphStandIn().run { standIn in
+            try await API.run { api in
+                let a = try await Setup.make(api, standIn, "status-a", phoneNumberID: "111111111111111")
+                let b = try await Setup.make(api, standIn, "status-b", phoneNumberID: "222222222222222")
+                let conversationID = try await Self.customerWrites(api, b)
+                let message = try await api.post(b.agentToken, conversationID, "only for B")
+                let messageID = try #require(message["id"] as? String)
+                let sent = try await Self.waitForStatus(api, b.agentToken, conversation: conversationID, message: messageID, ["sent"])
+                let wamid = try #require(sent["providerMessageId"] as? String, "\(sent)")
+                let bLive = try await api.listen(b.tenant, b.agent, token: b.agentToken)
+                let bDeliveries = try await api.count("whatsapp_deliveries", in: b.tenant)
+
+                // act: A's URL and signature; a read for B's wamid naming A's number, then B's
+                for number in [a.number.phoneNumberID, b.number.phoneNumberID] {
+                    let body = Bodies.status(phoneNumberID: number, wamid: wamid, status: "read", recipient: "919812345678", at: Date())
+                    #expect(try await api.deliver(body, to: a.number.webhookPath, appSecret: a.number.appSecret).status == 200)
+                }
+
+                // check: in A the first is a status for no message of A's (retried), the
+                // second not A's number (kept, applied to nothing); B is untouched
+                try await api.eventually("A's two status deliveries are settled") {
+                    let retried = try await api.count("whatsapp_deliveries", in: a.tenant, where: "attempts > 0 AND processed_at IS NULL")
+                    let done = try await api.count("whatsapp_deliveries", in: a.tenant, where: "processed_at IS NOT NULL")
+                    return retried == 1 && done == 1
+                }
+                try await api.settle(b.tenant, b.agent, bLive)
+                let after = try #require(try await api.messages(b.agentToken, conversationID).first { $0["id"] as? String == messageID })
+                #expect(after["status"] as? String == "sent", "A's webhook moved B's message: \(after)")
+                #expect(after["readAt"] == nil || after["readAt"] is NSNull, "\(after)")
+                #expect(!bLive.events.contains { $0.type == "chat.message.status" }, "B heard a status from A's webhook")
+                #expect(try await api.count("whatsapp_deliveries", in: b.tenant) == bDeliveries)
+                await bLive.close()
+            }
+        }
+    }
+
     @Test("a failed status with 131047 fails the message with its code and closes the window until the customer writes again")
     func asyncReengagementFailure() async throws {
         try await Self.withWhatsApp("reengage") { api, standIn, setup in
