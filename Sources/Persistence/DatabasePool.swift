@@ -55,6 +55,9 @@ final class DatabasePool: Sendable {
         }
         guard let first else { return }
         start(first)
+        let warming = Task { [configuration, logger] in
+            await PoolWarmUp.fill(first, connections: configuration.options.maximumConnections, within: .seconds(3), logger: logger)
+        }
         let sweeper = Task { await statements.keepSweeping() }
         defer { sweeper.cancel() }
         await withTaskCancellationHandler {
@@ -62,6 +65,7 @@ final class DatabasePool: Sendable {
         } onCancel: {
             self.wakeProbe.finish()
         }
+        warming.cancel()
         let tasks = state.withLock { state in
             state.stopped = true
             return state.running
