@@ -1,7 +1,6 @@
 import ArgumentParser
 
 /// The `switchboard` executable: only the command tree; the work lives in the libraries.
-@main
 struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",

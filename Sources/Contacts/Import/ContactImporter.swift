@@ -2,6 +2,7 @@ import Accounts
 import ContactFiles
 import Foundation
 import Logging
+import NIOPosix
 import Persistence
 import PostgresNIO
 import Realtime
@@ -33,15 +34,18 @@ struct ContactImporter: Sendable {
         var logger = logger
         logger[metadataKey: "import_id"] = "\(id)"
         let contacts: [ImportedContact]
-        do {
-            contacts = try parsed?.contacts
-                ?? Self.parse(
-                    Data(file.readableBytesView), format: ContactFileFormat(rawValue: job.format) ?? .csv,
-                    defaultCountryCode: settings.defaultCountryCode
-                ).contacts
-        } catch {
-            _ = try await finish(job, status: .failed, error: "\(error)", logger: logger)
-            return
+        if let parsed {
+            contacts = parsed.contacts
+        } else {
+            let reread = try await Self.parseOffTheEventLoops(
+                Data(file.readableBytesView), format: ContactFileFormat(rawValue: job.format) ?? .csv,
+                defaultCountryCode: settings.defaultCountryCode)
+            switch reread {
+            case .success(let parsed): contacts = parsed.contacts
+            case .failure(let error):
+                _ = try await finish(job, status: .failed, error: "\(error)", logger: logger)
+                return
+            }
         }
         var start = resumeAt
         var lastProgress = ContinuousClock.now
@@ -109,6 +113,17 @@ struct ContactImporter: Sendable {
     static func parse(_ data: Data, format: ContactFileFormat, defaultCountryCode: String) throws(ContactFileError) -> ParsedContactFile {
         let sheet = try ContactFileReader.read(data, format: format)
         return try ContactFileParser.parse(sheet, defaultCountryCode: defaultCountryCode)
+    }
+
+    /// `parse` on NIO's thread pool: a 100,000-row file takes most of a second of CPU,
+    /// which would hold up an event loop's every connection (tasks run on the event
+    /// loops: see `EventLoopExecutor`). Throws only if the pool has shut down.
+    static func parseOffTheEventLoops(
+        _ data: Data, format: ContactFileFormat, defaultCountryCode: String
+    ) async throws -> Result<ParsedContactFile, ContactFileError> {
+        try await NIOThreadPool.singleton.runIfActive {
+            Result { () throws(ContactFileError) in try parse(data, format: format, defaultCountryCode: defaultCountryCode) }
+        }
     }
 }
 

@@ -26,10 +26,9 @@ public struct ContactImports: Sendable {
             try await tenants.find(id: actor.tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
         }
         let parsed: ParsedContactFile
-        do {
-            parsed = try ContactImporter.parse(Data(file), format: format, defaultCountryCode: settings.defaultCountryCode)
-        } catch {
-            throw ContactError.unreadableFile(error.reason)
+        switch try await ContactImporter.parseOffTheEventLoops(Data(file), format: format, defaultCountryCode: settings.defaultCountryCode) {
+        case .success(let file): parsed = file
+        case .failure(let error): throw ContactError.unreadableFile(error.reason)
         }
         let failures = parsed.problems.prefix(ContactImport.maximumListedFailures).map {
             ContactImport.Failure(row: $0.rowNumber, reason: $0.reason)
