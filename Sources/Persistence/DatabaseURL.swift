@@ -66,7 +66,13 @@ public struct DatabaseURL: Sendable, Equatable {
             tls: .disable
         )
         configuration.options.maximumConnections = maximumConnections
+        // No minimum (postgres-nio 1.33.2 crashes on one during an outage: see
+        // PoolWarmUp); instead the pool is opened whole at start and its connections
+        // are kept for a day of idleness rather than a minute, so a quiet spell does
+        // not shrink it to the two or three connections light load keeps busy, and the
+        // next burst does not pay for connecting (keep-alive pings still check them).
         configuration.options.minimumConnections = 0
+        configuration.options.connectionIdleTimeout = .seconds(24 * 60 * 60)
         configuration.options.connectTimeout = .seconds(5)
         return configuration
     }

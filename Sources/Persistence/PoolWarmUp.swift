@@ -10,8 +10,8 @@ import PostgresNIO
 /// The pool's own `minimumConnections` would keep connections open, but postgres-nio
 /// 1.33.2 crashes on it (a precondition in `PoolStateMachine.ConnectionGroup`) once an
 /// outage leaves fewer connections than the minimum. So the pool is filled here by
-/// holding `connections` leases at the same time; after that, use and the pool's
-/// keep-alive keep them until they sit idle for its idle timeout.
+/// holding `connections` leases at the same time; after that, its keep-alive
+/// keeps them until they sit idle for its idle timeout (a day: `DatabaseURL`).
 enum PoolWarmUp {
     /// Holds up to `connections` leases at once, for at most `within`, then lets them go.
     static func fill(_ client: PostgresClient, connections: Int, within: Duration, logger: Logger) async {

@@ -1,6 +1,7 @@
 import ArgumentParser
 
 /// The `switchboard` executable: only the command tree; the work lives in the libraries.
+@main
 struct SwitchboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",

@@ -116,8 +116,8 @@ struct ContactImporter: Sendable {
     }
 
     /// `parse` on NIO's thread pool: a 100,000-row file takes most of a second of CPU,
-    /// which would hold up an event loop's every connection (tasks run on the event
-    /// loops: see `EventLoopExecutor`). Throws only if the pool has shut down.
+    /// and on a 2-core machine Swift Concurrency has two threads for every task of the
+    /// node. Throws only if the pool has shut down.
     static func parseOffTheEventLoops(
         _ data: Data, format: ContactFileFormat, defaultCountryCode: String
     ) async throws -> Result<ParsedContactFile, ContactFileError> {
