@@ -55,8 +55,10 @@ final class DatabasePool: Sendable {
         }
         guard let first else { return }
         start(first)
+        // For at most a second: until it lets go, its leases hold the connections it got,
+        // and requests at start (readiness checks among them) wait for one.
         let warming = Task { [configuration, logger] in
-            await PoolWarmUp.fill(first, connections: configuration.options.maximumConnections, within: .seconds(3), logger: logger)
+            await PoolWarmUp.fill(first, connections: configuration.options.maximumConnections, within: .seconds(1), logger: logger)
         }
         let sweeper = Task { await statements.keepSweeping() }
         defer { sweeper.cancel() }
