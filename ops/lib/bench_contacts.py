@@ -624,6 +624,11 @@ SCENARIOS = [(kind + suffix, kind, title, target if suffix != "-1" else None, su
              for kind, title, target in KINDS for suffix in ("", "-paced", "-1")]
 
 
+# Shorter pauses for 32 connections (BENCH_CONTACTS_THINK_STEPS, ms): between the
+# paced run and flat out, to find the highest request rate that keeps the p99 target.
+THINK_STEPS = [int(x) for x in os.getenv("BENCH_CONTACTS_THINK_STEPS", "").split(",") if x.strip()]
+
+
 def how(run):
     if run["connections"] == 1:
         return "1 connection (no queueing)"
@@ -635,6 +640,8 @@ def how(run):
 def report(out_dir, machine, command, work, load_before, load_after):
     seed = load(f"{work}/contacts-seed.json") or {}
     runs = {name: load(f"{work}/contacts-run-{name}.json") for name, *_ in SCENARIOS}
+    runs.update({f"{kind}-paced-{t}": load(f"{work}/contacts-run-{kind}-paced-{t}.json")
+                 for kind, _, target in KINDS if target is not None for t in THINK_STEPS})
     probes = {kind: load(f"{work}/contacts-probe-{kind}.json") for kind, *_ in KINDS}
     imports = {name: load(f"{work}/contacts-import-{name}.json") for name in ("csv", "xlsx")}
     expected = load(f"{work}/contacts-import.expected.json") or {}
@@ -711,6 +718,37 @@ def report(out_dir, machine, command, work, load_before, load_after):
                      f"{fmt(cpu['node_cores'], 2)}, {fmt(cpu['postgres_cores'], 2)}, {fmt(cpu['other_cores'], 2)} | "
                      f"{fmt(cpu['load_average_1m'], 2)} | {probe_text} |")
     lines.append("")
+
+    ladder = [(kind, title, target) for kind, title, target in KINDS if target is not None]
+    if THINK_STEPS and ladder:
+        lines.append("#### From pauses to flat out: the highest rate within the p99 target")
+        lines.append("")
+        lines.append("The paced run and shorter pauses (BENCH_CONTACTS_THINK_STEPS), then flat out, each with "
+                     "BENCH_CONTACTS_CONNECTIONS connections; a connection pauses 0.5–1.5 times the given time, "
+                     "at random, before each request.")
+        lines.append("")
+        lines.append("| scenario | pause between a connection's requests | requests/s | p50 ms | p99 ms | non-2xx | "
+                     "CPU cores: node, PostgreSQL, other | within target |")
+        lines.append("|---|---|---:|---:|---:|---:|---|---|")
+        for kind, title, target in ladder:
+            steps = [(f"{kind}-paced", None)] + [(f"{kind}-paced-{t}", t) for t in THINK_STEPS] + [(kind, 0)]
+            best = None
+            for name, pause in steps:
+                run = runs.get(name)
+                if not run:
+                    continue
+                cpu = run["cpu"]
+                within = run["p99_ms"] <= target and run_ok(run)
+                if within and (best is None or run["rps"] > best["rps"]):
+                    best = run
+                shown = f"~{run['think_ms']} ms" if run.get("think_ms") else "none (flat out)"
+                lines.append(f"| {title} | {shown} | {fmt(run['rps'], 0)} | {fmt(run['p50_ms'])} | {fmt(run['p99_ms'])} | "
+                             f"{fmt(run['non_2xx'])} | {fmt(cpu['node_cores'], 2)}, {fmt(cpu['postgres_cores'], 2)}, "
+                             f"{fmt(cpu['other_cores'], 2)} | {'yes' if within else 'no'} |")
+            verdict = (f"**{fmt(best['rps'], 0)} req/s** (p99 {fmt(best['p99_ms'])} ms)" if best
+                       else "none of these rates")
+            lines.append(f"| {title}: highest rate with p99 ≤ {target} ms | | {verdict} | | | | | |")
+        lines.append("")
 
     if any(imports.values()):
         lines.append("#### Imports")
