@@ -301,11 +301,12 @@ struct CallStore: Sendable {
 
     /// Routing transactions run their prepared statements with their generic plans.
     /// PostgreSQL otherwise weighs each generic plan's estimate against the custom plans
-    /// it has made, and for the routing read (`Candidate`) it kept planning anew: 1.23 ms
-    /// of planning against 0.2 ms of execution per call set-up (`BENCH_PG_STATEMENTS=1
-    /// ops/bench calls`). The statements of these transactions find rows by key, so the
-    /// generic plan is the custom one without the cost. Set with the routing lock, so
-    /// it costs no round trip; transaction-local.
+    /// it has made, per connection, and that choice varies from run to run: in one run
+    /// of `ops/bench calls` the routing read (`Candidate`) was planned at every call,
+    /// 1.23 ms of planning against 0.2 ms of execution (0.22 ms with this). The
+    /// statements of these transactions find rows by key, so the generic plan is the
+    /// custom one without the cost. Set with the routing lock, so it costs no round
+    /// trip; transaction-local.
     private static let genericPlans = "set_config('plan_cache_mode', 'force_generic_plan', true)"
 
     /// A call between two named people takes the tenant's routing lock shared, then a

@@ -37,7 +37,7 @@ struct ContactImporter: Sendable {
         if let parsed {
             contacts = parsed.contacts
         } else {
-            let reread = try await Self.parseOffTheEventLoops(
+            let reread = try await Self.parseOnThreadPool(
                 Data(file.readableBytesView), format: ContactFileFormat(rawValue: job.format) ?? .csv,
                 defaultCountryCode: settings.defaultCountryCode)
             switch reread {
@@ -116,9 +116,9 @@ struct ContactImporter: Sendable {
     }
 
     /// `parse` on NIO's thread pool: a 100,000-row file takes most of a second of CPU,
-    /// and on a 2-core machine Swift Concurrency has two threads for every task of the
-    /// node. Throws only if the pool has shut down.
-    static func parseOffTheEventLoops(
+    /// which would otherwise hold one of Swift Concurrency's threads (two on a 2-core
+    /// machine, shared by every task of the node). Throws only if the pool has shut down.
+    static func parseOnThreadPool(
         _ data: Data, format: ContactFileFormat, defaultCountryCode: String
     ) async throws -> Result<ParsedContactFile, ContactFileError> {
         try await NIOThreadPool.singleton.runIfActive {

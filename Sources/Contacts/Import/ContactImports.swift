@@ -26,8 +26,8 @@ public struct ContactImports: Sendable {
             try await tenants.find(id: actor.tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
         }
         let parsed: ParsedContactFile
-        switch try await ContactImporter.parseOffTheEventLoops(Data(file), format: format, defaultCountryCode: settings.defaultCountryCode) {
-        case .success(let file): parsed = file
+        switch try await ContactImporter.parseOnThreadPool(Data(file), format: format, defaultCountryCode: settings.defaultCountryCode) {
+        case .success(let parsedFile): parsed = parsedFile
         case .failure(let error): throw ContactError.unreadableFile(error.reason)
         }
         let failures = parsed.problems.prefix(ContactImport.maximumListedFailures).map {
