@@ -63,14 +63,16 @@ public struct Dashboard: Sendable {
             figures.newLeads = try await newLeads(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
             figures.calls = try await calls(in: period, own: own, tenantID: actor.tenantID, on: connection, logger: logger)
             let messages = try await connection.query(
-                Self.messagesQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Messages.self, logger: logger)
+                Self.messagesQuery(actor.tenantID, own: own, from: from, to: to),
+                preparedAs: Messages.self, or: OwnMessages.self, own: own, logger: logger)
             for try await row in messages {
                 var columns = row.makeIterator()
                 let (inbound, outbound) = (try columns.column(Int.self), try columns.column(Int.self))
                 figures.messages = Figures.Messages(inbound: inbound, outbound: outbound)
             }
             let revenue = try await connection.query(
-                Self.revenueQuery(actor.tenantID, own: own, from: from, to: to), preparedAs: Revenue.self, logger: logger)
+                Self.revenueQuery(actor.tenantID, own: own, from: from, to: to),
+                preparedAs: Revenue.self, or: OwnRevenue.self, own: own, logger: logger)
             for try await row in revenue {
                 var columns = row.makeIterator()
                 let (currency, count, captured, refunded) = (
@@ -85,26 +87,37 @@ public struct Dashboard: Sendable {
     }
 
     enum Messages: PreparedSQL { static let sql = Dashboard.messagesQuery(UUID(), own: nil, from: Date(), to: Date()).sql }
+    enum OwnMessages: PreparedSQL { static let sql = Dashboard.messagesQuery(UUID(), own: UUID(), from: Date(), to: Date()).sql }
     enum Revenue: PreparedSQL { static let sql = Dashboard.revenueQuery(UUID(), own: nil, from: Date(), to: Date()).sql }
+    enum OwnRevenue: PreparedSQL { static let sql = Dashboard.revenueQuery(UUID(), own: UUID(), from: Date(), to: Date()).sql }
 
+    /// Messages in the tenant's conversations, or in those assigned to `own`.
     static func messagesQuery(_ tenantID: UUID, own: UUID?, from: Date, to: Date) -> PostgresQuery {
-        """
-        SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
-        FROM messages
-        WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(to)
-          AND (\(own)::uuid IS NULL
-               OR conversation_id IN (SELECT id FROM conversations WHERE tenant_id = \(tenantID) AND assignee_id = \(own)))
-        """
+        var query: PostgresQuery = """
+            SELECT count(*) FILTER (WHERE direction = 'inbound'), count(*) FILTER (WHERE direction = 'outbound')
+            FROM messages
+            WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(to)
+            """
+        guard let own else { return query }
+        query.sql += " AND conversation_id IN (SELECT id FROM conversations WHERE tenant_id = $1"
+        query.and("assignee_id", is: own)
+        query.sql += ")"
+        return query
     }
 
+    /// Payments captured for the tenant's contacts, or for those `own` owns.
     static func revenueQuery(_ tenantID: UUID, own: UUID?, from: Date, to: Date) -> PostgresQuery {
-        """
-        SELECT currency, count(*), sum(captured_minor)::int8, sum(refunded_minor)::int8
-        FROM payments
-        WHERE tenant_id = \(tenantID) AND captured_at >= \(from) AND captured_at < \(to)
-          AND (\(own)::uuid IS NULL
-               OR contact_id IN (SELECT id FROM contacts WHERE tenant_id = \(tenantID) AND owner_id = \(own)))
-        GROUP BY currency ORDER BY currency
-        """
+        var query: PostgresQuery = """
+            SELECT currency, count(*), sum(captured_minor)::int8, sum(refunded_minor)::int8
+            FROM payments
+            WHERE tenant_id = \(tenantID) AND captured_at >= \(from) AND captured_at < \(to)
+            """
+        if own != nil {
+            query.sql += " AND contact_id IN (SELECT id FROM contacts WHERE tenant_id = $1"
+            query.and("owner_id", is: own)
+            query.sql += ")"
+        }
+        query.sql += " GROUP BY currency ORDER BY currency"
+        return query
     }
 }

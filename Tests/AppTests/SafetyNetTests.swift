@@ -8,7 +8,7 @@ import Testing
 /// forgotten `tenant_id` filter a cross-tenant leak.
 @Suite("Row-level security covers every tenant-owned table")
 struct RowLevelSecurityCatalogTests {
-    @Test("every table with a tenant_id column has RLS enabled, forced, and a tenant policy")
+    @Test("every table with a tenant_id column has RLS enabled, forced, and the tenant policy, for reads and writes alike")
     func everyTenantTableIsolated() async throws {
         try await TestApp.run { app in
             let logger = Logger(label: "rls-catalog")
@@ -16,7 +16,13 @@ struct RowLevelSecurityCatalogTests {
                 let rows = try await connection.query(
                     """
                     SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
-                           EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation')
+                           EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND p.polname = 'tenant_isolation'
+                                     AND p.polcmd = '*' AND p.polpermissive
+                                     AND pg_get_expr(p.polqual, p.polrelid) = pg_get_expr(p.polwithcheck, p.polrelid)
+                                     AND pg_get_expr(p.polqual, p.polrelid)
+                                         = format('((%s = ( SELECT switchboard_current_tenant() AS switchboard_current_tenant)) '
+                                                  'OR ( SELECT switchboard_cross_tenant() AS switchboard_cross_tenant))',
+                                                  CASE c.relname WHEN 'tenants' THEN 'id' ELSE 'tenant_id' END))
                     FROM pg_class c
                     JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
                     WHERE c.relkind = 'r'
@@ -32,7 +38,7 @@ struct RowLevelSecurityCatalogTests {
             }
             #expect(tables.count >= 6, "expected the tenant-owned tables, found \(tables)")
             for table in tables {
-                #expect(table.hasSuffix("true true true"), "\(table): RLS enabled, forced, policy")
+                #expect(table.hasSuffix("true true true"), "\(table): RLS enabled, forced, the tenant policy (migrations/0019)")
             }
         }
     }

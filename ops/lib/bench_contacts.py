@@ -550,7 +550,7 @@ def explain_sql(kind, tenant_id, *args):
     elif kind in ("dashboard", "dashboard-agent", "dashboard-calls", "dashboard-calls-agent"):
         # Dashboard+Rollups.swift: the pipeline, and the whole UTC days of the last 30
         # days from the call rollups (the partial days at the ends are read from calls).
-        own = f"'{args[0]}'" if kind.endswith("agent") else "NULL"
+        own = f"'{args[0]}'" if kind.endswith("agent") else None
         if kind.startswith("dashboard-calls"):
             scope = own if kind.endswith("agent") else "'00000000-0000-0000-0000-000000000000'"
             sql = f"""SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
@@ -559,9 +559,9 @@ FROM call_rollups
 WHERE tenant_id = '{tenant_id}' AND user_id = {scope}
   AND day >= (now() AT TIME ZONE 'UTC')::date - 29 AND day < (now() AT TIME ZONE 'UTC')::date"""
         else:
+            narrowed = f" AND owner_id = {own}" if own else ""
             sql = f"""SELECT dimension, key, sum(contacts)::int8 FROM contact_rollups
-WHERE tenant_id = '{tenant_id}' AND dimension IN ('stage', 'temperature', 'source')
-  AND ({own}::uuid IS NULL OR owner_id = {own})
+WHERE tenant_id = '{tenant_id}' AND dimension IN ('stage', 'temperature', 'source'){narrowed}
 GROUP BY dimension, key"""
     else:
         sys.exit(f"unknown explain kind {kind}")

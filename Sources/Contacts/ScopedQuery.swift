@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+
+// Statements that count the tenant's rows or one user's, written as two texts rather
+// than one with `$n IS NULL OR column = $n`: a prepared statement gets one plan,
+// which cannot use the column's index for the one case and leave it for the other.
+
+extension PostgresQuery {
+    /// Narrows the query's `WHERE` to `column = value` (a new bind), or leaves it whole for nil.
+    mutating func and(_ column: String, is value: UUID?) {
+        guard let value else { return }
+        binds.append(value)
+        sql += " AND \(column) = $\(binds.count)"
+    }
+}
+
+extension PooledConnection {
+    /// Runs `query` as `Whole`'s prepared statement when `own` is nil (the tenant's
+    /// figures), as `Narrowed`'s when it is one user's.
+    func query<Whole: PreparedSQL, Narrowed: PreparedSQL>(
+        _ query: PostgresQuery, preparedAs _: Whole.Type, or _: Narrowed.Type, own: UUID?, logger: Logger
+    ) async throws -> PreparedRows {
+        own == nil
+            ? try await self.query(query, preparedAs: Whole.self, logger: logger)
+            : try await self.query(query, preparedAs: Narrowed.self, logger: logger)
+    }
+}
