@@ -37,19 +37,10 @@ extension Dashboard {
     func newLeads(
         in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> Int {
+        let rows = try await connection.query(
+            Self.newLeadsQuery(tenantID, own: own, in: period), preparedAs: NewLeads.self, or: OwnNewLeads.self, own: own, logger: logger)
         var total = 0
-        if let days = period.days {
-            let rows = try await connection.query(
-                Self.newLeadsQuery(tenantID, own: own, days: days), preparedAs: NewLeadsByDay.self, or: OwnNewLeadsByDay.self, own: own,
-                logger: logger)
-            for try await row in rows { total += try row.decode(Int.self) }
-        }
-        for edge in period.edges {
-            let rows = try await connection.query(
-                Self.newLeadsQuery(tenantID, own: own, between: edge),
-                preparedAs: NewLeadsBetween.self, or: OwnNewLeadsBetween.self, own: own, logger: logger)
-            for try await row in rows { total += try row.decode(Int.self) }
-        }
+        for try await row in rows { total += try row.decode(Int.self) }
         return total
     }
 
@@ -58,25 +49,16 @@ extension Dashboard {
     func calls(
         in period: DashboardPeriod, own: UUID?, tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> Figures.Calls {
+        let rows = try await connection.query(
+            Self.callsQuery(tenantID, own: own, in: period), preparedAs: Calls.self, or: OwnCalls.self, own: own, logger: logger)
         var counts = CallCounts()
-        if let days = period.days {
-            let rows = try await connection.query(
-                Self.callsQuery(tenantID, scope: own ?? Self.nobody, days: days), preparedAs: CallsByDay.self, logger: logger)
-            try await counts.add(rows)
-        }
-        for edge in period.edges {
-            let rows = try await connection.query(
-                Self.callsQuery(tenantID, own: own, between: edge), preparedAs: CallsBetween.self, or: OwnCallsBetween.self, own: own,
-                logger: logger)
-            try await counts.add(rows)
-        }
+        try await counts.add(rows)
         return Figures.Calls(
             total: counts.total, answered: counts.answered, missed: counts.missed,
             averageDurationSeconds: counts.timed > 0 ? Int((Double(counts.seconds) / Double(counts.timed)).rounded()) : nil)
     }
 
-    /// Calls, answered, missed, timed and talk seconds, added up over the rows of the
-    /// rollups and of the partial days, which both read them in that order.
+    /// Calls, answered, missed, timed and talk seconds, in that order.
     struct CallCounts {
         var total = 0
         var answered = 0
@@ -101,16 +83,15 @@ extension Dashboard {
     // user's. One shape for both (`$n IS NULL OR owner_id = $n`) had one plan for both:
     // an agent's dashboard read every owner's rollup rows, an owner's counted today's
     // contacts from the table instead of an index alone (10.7 ms of 32 owners'
-    // dashboards at once, `BENCH_PG_STATEMENTS=1 ops/bench contacts`).
+    // dashboards at once, `BENCH_PG_STATEMENTS=1 ops/bench contacts`). A figure over
+    // a period is one statement, whole days and both partial ends together: one round
+    // trip, where a statement each took three.
     enum Pipeline: PreparedSQL { static let sql = Dashboard.pipelineQuery(UUID(), own: nil).sql }
     enum OwnPipeline: PreparedSQL { static let sql = Dashboard.pipelineQuery(UUID(), own: UUID()).sql }
-    enum NewLeadsByDay: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, days: (Date(), Date())).sql }
-    enum OwnNewLeadsByDay: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: UUID(), days: (Date(), Date())).sql }
-    enum NewLeadsBetween: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
-    enum OwnNewLeadsBetween: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: UUID(), between: Date()..<Date()).sql }
-    enum CallsByDay: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), scope: UUID(), days: (Date(), Date())).sql }
-    enum CallsBetween: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: nil, between: Date()..<Date()).sql }
-    enum OwnCallsBetween: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: UUID(), between: Date()..<Date()).sql }
+    enum NewLeads: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: nil, in: .shape).sql }
+    enum OwnNewLeads: PreparedSQL { static let sql = Dashboard.newLeadsQuery(UUID(), own: UUID(), in: .shape).sql }
+    enum Calls: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: nil, in: .shape).sql }
+    enum OwnCalls: PreparedSQL { static let sql = Dashboard.callsQuery(UUID(), own: UUID(), in: .shape).sql }
 
     static func pipelineQuery(_ tenantID: UUID, own: UUID?) -> PostgresQuery {
         var query: PostgresQuery = """
@@ -122,56 +103,64 @@ extension Dashboard {
         return query
     }
 
-    /// `days` are UTC midnights; a rollup's `day` is a UTC date.
-    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, days: (first: Date, end: Date)) -> PostgresQuery {
+    /// The `created` rollups of the whole days (UTC midnights; a rollup's `day` is a
+    /// UTC date), plus the contacts created in each partial end.
+    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, in period: DashboardPeriod) -> PostgresQuery {
+        let days = period.days ?? DashboardPeriod.noDays
         var query: PostgresQuery = """
-            SELECT coalesce(sum(contacts), 0)::int8 FROM contact_rollups
-            WHERE tenant_id = \(tenantID) AND dimension = 'created'
-              AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
+            SELECT (SELECT coalesce(sum(contacts), 0) FROM contact_rollups
+                    WHERE tenant_id = \(tenantID) AND dimension = 'created'
+                      AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date
+                      AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
             """
         query.and("owner_id", is: own)
+        query.sql += ")::int8"
+        for edge in period.bothEdges {
+            query.sql += "\n     + (SELECT count(*) FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL AND created_at >= "
+            query.bind(edge.lowerBound)
+            query.sql += " AND created_at < "
+            query.bind(edge.upperBound)
+            query.and("owner_id", is: own)
+            query.sql += ")"
+        }
         return query
     }
 
-    static func newLeadsQuery(_ tenantID: UUID, own: UUID?, between edge: Range<Date>) -> PostgresQuery {
+    /// The call rollups of the whole days (the nil uuid's row for the tenant, the
+    /// user's own), plus the calls made in each partial end.
+    static func callsQuery(_ tenantID: UUID, own: UUID?, in period: DashboardPeriod) -> PostgresQuery {
+        let days = period.days ?? DashboardPeriod.noDays
         var query: PostgresQuery = """
-            SELECT count(*) FROM contacts
-            WHERE tenant_id = \(tenantID) AND deleted_at IS NULL AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
+            SELECT sum(calls)::int8, sum(answered)::int8, sum(missed)::int8, sum(timed)::int8, sum(seconds)::int8 FROM (
+                SELECT coalesce(sum(calls), 0) AS calls, coalesce(sum(answered), 0) AS answered, coalesce(sum(missed), 0) AS missed,
+                       coalesce(sum(timed), 0) AS timed, coalesce(sum(seconds), 0) AS seconds
+                FROM call_rollups
+                WHERE tenant_id = \(tenantID) AND user_id = \(own ?? Self.nobody)
+                  AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date
+                  AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
             """
-        query.and("owner_id", is: own)
-        return query
-    }
+        for edge in period.bothEdges {
+            query.sql += """
 
-    static func callsQuery(_ tenantID: UUID, scope: UUID, days: (first: Date, end: Date)) -> PostgresQuery {
-        """
-        SELECT coalesce(sum(calls), 0)::int8, coalesce(sum(answered), 0)::int8, coalesce(sum(missed), 0)::int8,
-               coalesce(sum(timed), 0)::int8, coalesce(sum(seconds), 0)::int8
-        FROM call_rollups
-        WHERE tenant_id = \(tenantID) AND user_id = \(scope)
-          AND day >= (\(days.first)::timestamptz AT TIME ZONE 'UTC')::date AND day < (\(days.end)::timestamptz AT TIME ZONE 'UTC')::date
-        """
-    }
-
-    static func callsQuery(_ tenantID: UUID, own: UUID?, between edge: Range<Date>) -> PostgresQuery {
-        var query: PostgresQuery = """
-            SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
-                   count(*) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL),
-                   coalesce(sum(duration_seconds) FILTER (WHERE answered_at IS NOT NULL), 0)::int8
-            FROM calls c
-            WHERE tenant_id = \(tenantID) AND created_at >= \(edge.lowerBound) AND created_at < \(edge.upperBound)
-            """
-        guard let own else { return query }
-        // Each of the edge's calls probed for an offer to `own` by the offers' key, as a
-        // scalar subquery: `EXISTS` became a hashed scan of every offer of the agent's
-        // (or, named by the tenant, of all since the edge began: a month's when the edge
-        // is the period's first day, 4.2 ms a dashboard under load).
-        query.binds.append(own)
-        let user = "$\(query.binds.count)"
-        query.sql += """
-
-              AND (caller_id = \(user) OR callee_id = \(user)
-                   OR (SELECT true FROM call_offers o WHERE o.call_id = c.id AND o.user_id = \(user)))
-            """
+                UNION ALL
+                SELECT count(*), count(answered_at), count(*) FILTER (WHERE status = 'missed'),
+                       count(*) FILTER (WHERE answered_at IS NOT NULL AND duration_seconds IS NOT NULL),
+                       coalesce(sum(duration_seconds) FILTER (WHERE answered_at IS NOT NULL), 0)
+                FROM calls c WHERE tenant_id = $1 AND created_at >= 
+                """
+            query.bind(edge.lowerBound)
+            query.sql += " AND created_at < "
+            query.bind(edge.upperBound)
+            if own != nil {
+                // Each of the edge's calls probed for an offer to `own` by the offers'
+                // key, as a scalar subquery: `EXISTS` became a hashed scan of every
+                // offer of the tenant's, and `IN` over the agent's offers since the
+                // edge began read a month of them when the edge was the period's first
+                // day (4.2 ms a dashboard under load). $2 is `own`, bound second above.
+                query.sql += " AND (caller_id = $2 OR callee_id = $2 OR (SELECT true FROM call_offers o WHERE o.call_id = c.id AND o.user_id = $2))"
+            }
+        }
+        query.sql += "\n) parts"
         return query
     }
 }

@@ -28,4 +28,14 @@ struct DashboardPeriod: Equatable {
         edges = [from..<firstWhole, endWhole..<to].filter { !$0.isEmpty }
     }
 
+    /// Both ends as ranges, an absent one empty, so a statement over a period has one
+    /// shape whatever the period.
+    var bothEdges: [Range<Date>] { edges + Array(repeating: Self.nowhere, count: 2 - edges.count) }
+
+    /// No whole day (`day >= first AND day < end` holds for none).
+    static let noDays = (first: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 0))
+    /// No time at all.
+    static let nowhere = Date(timeIntervalSince1970: 0)..<Date(timeIntervalSince1970: 0)
+    /// Any period with whole days: what the statements' text is made from.
+    static let shape = DashboardPeriod(from: Date(timeIntervalSince1970: 0), to: Date(timeIntervalSince1970: 86_400 * 3 - 1))
 }

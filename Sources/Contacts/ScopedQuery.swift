@@ -8,6 +8,12 @@ import PostgresNIO
 // which cannot use the column's index for the one case and leave it for the other.
 
 extension PostgresQuery {
+    /// Appends `$n` for `value`, a new bind.
+    mutating func bind(_ value: some PostgresNonThrowingEncodable) {
+        binds.append(value)
+        sql += "$\(binds.count)"
+    }
+
     /// Narrows the query's `WHERE` to `column = value` (a new bind), or leaves it whole for nil.
     mutating func and(_ column: String, is value: UUID?) {
         guard let value else { return }
