@@ -98,10 +98,11 @@ public struct Dashboard: Sendable {
             FROM messages
             WHERE tenant_id = \(tenantID) AND created_at >= \(from) AND created_at < \(to)
             """
-        guard let own else { return query }
-        query.sql += " AND conversation_id IN (SELECT id FROM conversations WHERE tenant_id = $1"
-        query.and("assignee_id", is: own)
-        query.sql += ")"
+        if let own {
+            query.sql += " AND conversation_id IN (SELECT id FROM conversations WHERE tenant_id = $1"
+            query.and("assignee_id", is: own)
+            query.sql += ")"
+        }
         return query
     }
 
@@ -112,7 +113,7 @@ public struct Dashboard: Sendable {
             FROM payments
             WHERE tenant_id = \(tenantID) AND captured_at >= \(from) AND captured_at < \(to)
             """
-        if own != nil {
+        if let own {
             query.sql += " AND contact_id IN (SELECT id FROM contacts WHERE tenant_id = $1"
             query.and("owner_id", is: own)
             query.sql += ")"

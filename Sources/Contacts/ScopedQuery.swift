@@ -17,8 +17,8 @@ extension PostgresQuery {
     /// Narrows the query's `WHERE` to `column = value` (a new bind), or leaves it whole for nil.
     mutating func and(_ column: String, is value: UUID?) {
         guard let value else { return }
-        binds.append(value)
-        sql += " AND \(column) = $\(binds.count)"
+        sql += " AND \(column) = "
+        bind(value)
     }
 }
 
