@@ -158,9 +158,10 @@ enum Take<Table: DeliveryTable>: PreparedSQL {
     static var sql: String { query(tenantID: .placeholder, ids: []).sql }
 
     /// Locks the batch's unprocessed rows (skipping those another node holds) and marks
-    /// them processed in one statement: a lock then an update wrote each row twice and
-    /// took two round trips (1.8 ms each a batch of about 24 during 2,000 webhooks/s,
-    /// `BENCH_PG_STATEMENTS=1 ops/bench whatsapp`). The transaction that applies them
+    /// them processed in one statement, a round trip fewer than a lock and then an
+    /// update (the lock inside still writes each row before the update does, so the
+    /// database does the same work: `BENCH_PG_STATEMENTS=1 ops/bench whatsapp`, 6.2 ms
+    /// a batch of about 30 against 1.8 + 1.8 ms for about 24). The transaction that applies them
     /// commits the mark, or its rollback leaves them unprocessed. Unordered: sorting
     /// here let the planner walk the whole backlog in the pending index's order to
     /// find a batch (2.8 ms a batch under load); the caller sorts.

@@ -8,10 +8,7 @@ import Testing
 struct DatabasePoolWarmUpTests {
     @Test("a node opens every connection of its pool at start, before any request")
     func poolOpenedAtStart() async throws {
-        guard let raw = ProcessInfo.processInfo.environment["TEST_SUPERUSER_DATABASE_URL"], let superuser = DatabaseURL(raw) else {
-            Issue.record("TEST_SUPERUSER_DATABASE_URL is not set: run the tests with ops/test")
-            return
-        }
+        let superuser = try TestDatabases.superuserURL
         // arrange
         let url = try await TestDatabases.shared.fresh()
         defer { Task { await TestDatabases.shared.drop(url) } }

@@ -96,10 +96,7 @@ struct EndToEndTests {
 
     @Test("serve refuses a database role that bypasses row-level security")
     func refusesSuperuser() async throws {
-        guard let raw = ProcessInfo.processInfo.environment["TEST_SUPERUSER_DATABASE_URL"], let superuser = DatabaseURL(raw) else {
-            Issue.record("TEST_SUPERUSER_DATABASE_URL is not set: run the tests with ops/test")
-            return
-        }
+        let superuser = try TestDatabases.superuserURL
         let url = try await TestDatabases.shared.fresh()
         defer { Task { await TestDatabases.shared.drop(url) } }
         let asSuperuser = superuser.with(database: url.database)

@@ -311,10 +311,7 @@ struct RealtimeNodesTests {
 
     @Test("terminating the nodes' LISTEN connections while events flow loses and duplicates nothing")
     func listenerTerminated() async throws {
-        guard let raw = ProcessInfo.processInfo.environment["TEST_SUPERUSER_DATABASE_URL"], let superuser = DatabaseURL(raw) else {
-            Issue.record("TEST_SUPERUSER_DATABASE_URL is not set: run the tests with ops/test")
-            return
-        }
+        let superuser = try TestDatabases.superuserURL
         try await Self.withCluster { cluster in
             let admin = superuser.with(database: cluster.url.database)
             // Only this test's database: other tests' nodes listen on the same server.

@@ -131,9 +131,7 @@ struct FaultCluster: Sendable {
     /// Terminates every server connection to this test's database but the caller's
     /// (the nodes' pools and LISTEN connections, and this test's own pool); returns how many.
     func terminateBackends() async throws -> Int {
-        guard let raw = ProcessInfo.processInfo.environment["TEST_SUPERUSER_DATABASE_URL"], let superuser = DatabaseURL(raw) else {
-            throw TestSetupError("TEST_SUPERUSER_DATABASE_URL is not set: run the fault tests with ops/faults")
-        }
+        let superuser = try TestDatabases.superuserURL
         return try await TestDatabases.scalar(
             """
             SELECT count(*)::int FROM (

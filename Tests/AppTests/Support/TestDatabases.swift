@@ -23,6 +23,18 @@ actor TestDatabases {
         }
     }
 
+    /// A superuser of the test server (`TEST_SUPERUSER_DATABASE_URL`, set by ops/test
+    /// and ops/faults), for what the server's roles may not do: watch and end other
+    /// sessions, or start a node as a role that bypasses row-level security.
+    static var superuserURL: DatabaseURL {
+        get throws {
+            guard let raw = ProcessInfo.processInfo.environment["TEST_SUPERUSER_DATABASE_URL"], let url = DatabaseURL(raw) else {
+                throw TestSetupError("TEST_SUPERUSER_DATABASE_URL is not set: run the tests with ops/test (or ops/faults)")
+            }
+            return url
+        }
+    }
+
     static var migrationsDirectory: String {
         ProcessInfo.processInfo.environment["SWITCHBOARD_MIGRATIONS_DIR"]
             ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
