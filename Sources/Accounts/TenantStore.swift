@@ -19,6 +19,14 @@ public struct TenantStore: Sendable {
         return try await Self.tenants(from: rows).first
     }
 
+    /// The statement that reads `tenantID`'s settings (for `Database.withTenant(_:reading:)`).
+    public static func settingsQuery(_ tenantID: UUID) -> PostgresQuery { findQuery(id: tenantID) }
+
+    /// The settings `settingsQuery` read; the defaults when the tenant is not visible.
+    public static func settings(from rows: some AsyncSequence<PostgresRow, any Error>) async throws -> TenantSettings {
+        try await tenants(from: rows).first?.settings ?? TenantSettings()
+    }
+
     /// Needs a cross-tenant transaction: the slug is all the caller knows.
     public func find(slug: String, on connection: PooledConnection, logger: Logger) async throws -> Tenant? {
         let rows = try await connection.query(

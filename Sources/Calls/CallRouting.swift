@@ -1,4 +1,5 @@
 import Foundation
+import Persistence
 
 /// Who a new call rings.
 enum CallRouting {
@@ -7,11 +8,15 @@ enum CallRouting {
     static func roundRobinOrder(_ candidates: [AgentCandidate]) -> [AgentCandidate] {
         candidates.filter(\.canRing).sorted { lhs, rhs in
             switch (lhs.lastOfferedAt, rhs.lastOfferedAt) {
-            case (nil, nil): return (lhs.name, lhs.id.uuidString) < (rhs.name, rhs.id.uuidString)
+            case (nil, nil): return byName(lhs, rhs)
             case (nil, _): return true
             case (_, nil): return false
-            case (let l?, let r?): return l == r ? (lhs.name, lhs.id.uuidString) < (rhs.name, rhs.id.uuidString) : l < r
+            case (let l?, let r?): return l == r ? byName(lhs, rhs) : l < r
             }
         }
+    }
+
+    private static func byName(_ lhs: AgentCandidate, _ rhs: AgentCandidate) -> Bool {
+        lhs.name == rhs.name ? lhs.id.sortsBefore(rhs.id) : lhs.name < rhs.name
     }
 }

@@ -48,8 +48,8 @@ public struct CallService: Sendable {
     ) async throws -> (call: Call, livekit: LiveKitJoin, replayed: Bool) {
         let fingerprint = target.fingerprint
         // Phase 1: settings, idempotency, the callee, and whether anyone can be rung.
-        let (config, earlier) = try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            let config = try await tenantConfig(actor.tenantID, on: connection, logger: logger)
+        let (config, earlier) = try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
+            let config = try await tenantConfig(actor.tenantID, settings: settings, on: connection, logger: logger)
             if let idempotencyKey,
                 let earlier = try await store.find(
                     actor.tenantID, caller: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger)
@@ -233,11 +233,11 @@ public struct CallService: Sendable {
         _ callID: UUID, by actor: CallActor, logger: Logger,
         _ body: (Call, TenantCallConfig, PooledConnection) async throws -> Call
     ) async throws -> (Call, TenantCallConfig) {
-        try await database.withTenant(actor.tenantID, logger: logger) { connection in
+        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
             guard let call = try await store.find(actor.tenantID, id: callID, lock: true, on: connection, logger: logger),
                 call.isParticipant(actor.userID) || call.offers.contains(where: { $0.userId == actor.userID })
             else { throw CallError.notFound }
-            let config = try await tenantConfig(actor.tenantID, on: connection, logger: logger)
+            let config = try await tenantConfig(actor.tenantID, settings: settings, on: connection, logger: logger)
             return (try await body(call, config, connection), config)
         }
     }
@@ -283,7 +283,10 @@ public struct CallService: Sendable {
             var settled: [(Call, LiveKitCredentials?)] = []
             for (tenantID, id) in due {
                 guard let call = try await store.find(tenantID, id: id, on: connection, logger: logger) else { continue }
-                let config = try await tenantConfig(tenantID, on: connection, logger: logger)
+                guard let tenant = try await TenantStore().find(id: tenantID, on: connection, logger: logger) else {
+                    throw CallError.notFound
+                }
+                let config = try await tenantConfig(tenantID, settings: tenant.settings, on: connection, logger: logger)
                 settled.append(
                     (try await transitions.timeOut(call, settings: config.settings, on: connection, logger: logger), config.livekit))
             }
@@ -298,9 +301,9 @@ public struct CallService: Sendable {
 
     // MARK: LiveKit
 
-    private func tenantConfig(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws -> TenantCallConfig {
-        guard let tenant = try await TenantStore().find(id: tenantID, on: connection, logger: logger) else { throw CallError.notFound }
-        let settings = tenant.settings
+    private func tenantConfig(
+        _ tenantID: UUID, settings: TenantSettings, on connection: PooledConnection, logger: Logger
+    ) async throws -> TenantCallConfig {
         var livekit = globalLiveKit
         if let url = settings.livekit.url, let apiKey = settings.livekit.apiKey,
             let secret = try await secrets.read(tenantID, name: .livekitApiSecret, on: connection, logger: logger)

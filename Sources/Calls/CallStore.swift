@@ -39,7 +39,7 @@ struct CallStore: Sendable {
         try await connection.query(Self.offerQuery(callID, tenantID: tenantID, to: userIDs, at: time), preparedAs: Offer.self, logger: logger)
         // A read orders offers by (offered_at, user_id); uuids compare as their bytes,
         // which is the order of their hex strings.
-        return userIDs.sorted { $0.uuidString < $1.uuidString }.map { CallOffer(userId: $0, state: .ringing, offeredAt: time) }
+        return userIDs.sorted { $0.sortsBefore($1) }.map { CallOffer(userId: $0, state: .ringing, offeredAt: time) }
     }
 
     static func offerQuery(_ callID: UUID, tenantID: UUID, to userIDs: [UUID], at time: Date) -> PostgresQuery {
@@ -318,7 +318,7 @@ struct CallStore: Sendable {
     func lockRouting(_ tenantID: UUID, between first: UUID, and second: UUID, on connection: PooledConnection, logger: Logger)
         async throws
     {
-        let (low, high) = first.uuidString < second.uuidString ? (first, second) : (second, first)
+        let (low, high) = first.sortsBefore(second) ? (first, second) : (second, first)
         // A SELECT evaluates its output expressions left to right: shared lock first.
         try await connection.query(
             """

@@ -54,7 +54,7 @@ struct ContactAssignment: Sendable {
         on connection: PooledConnection, logger: Logger
     ) async throws {
         let byOwner = Dictionary(grouping: contacts, by: \.owner)
-        for (owner, owned) in byOwner.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
+        for (owner, owned) in byOwner.sorted(by: { $0.key.sortsBefore($1.key) }) {
             let payload = Assigned(
                 count: owned.count, contacts: owned.prefix(100).map { .init(id: $0.id, name: $0.name, phone: $0.phone) },
                 assignedBy: actor, importId: importID

@@ -21,8 +21,7 @@ extension ContactService {
     /// contact this actor can see, nothing changes. Returns how many changed.
     public func bulk(_ action: ContactBulkAction, ids: [UUID], by actor: ContactActor, logger: Logger) async throws -> Int {
         let ids = Array(Set(ids))
-        return try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            let settings = try await settings(actor.tenantID, on: connection, logger: logger)
+        return try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
             let visibleOwner = actor.visibleOwner(settings.contacts)
             let rows = try await connection.query(
                 """
@@ -43,7 +42,7 @@ extension ContactService {
                     ))
             }
             let missing = Set(ids).subtracting(found.map(\.id))
-            guard missing.isEmpty else { throw ContactError.unknownContacts(missing.sorted { $0.uuidString < $1.uuidString }) }
+            guard missing.isEmpty else { throw ContactError.unknownContacts(missing.sorted { $0.sortsBefore($1) }) }
 
             switch action {
             case .setStage(let stage):

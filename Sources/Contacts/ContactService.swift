@@ -21,8 +21,7 @@ public struct ContactService: Sendable {
 
     /// Creates a contact. `draft.phone` is as typed; it is stored in E.164.
     public func create(_ draft: ContactDraft, by actor: ContactActor, logger: Logger) async throws -> Contact {
-        try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            let settings = try await settings(actor.tenantID, on: connection, logger: logger)
+        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
             var draft = draft
             draft.phone = try draft.phone.map { try Self.normalizedPhone($0, settings: settings) }
             try await validateReferences(
@@ -49,8 +48,8 @@ public struct ContactService: Sendable {
 
     /// The contact, if this actor may see it (`deleted` reads a soft-deleted one).
     public func get(_ id: UUID, deleted: Bool = false, by actor: ContactActor, logger: Logger) async throws -> Contact {
-        try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            try await visible(id, deleted: deleted, by: actor, on: connection, logger: logger)
+        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
+            try await visible(id, deleted: deleted, by: actor, settings: settings, on: connection, logger: logger)
         }
     }
 
@@ -58,8 +57,7 @@ public struct ContactService: Sendable {
     public func list(
         _ filter: ContactFilter, sort: ContactSort, after cursor: ContactCursor?, limit: Int, by actor: ContactActor, logger: Logger
     ) async throws -> [Contact] {
-        try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            let settings = try await settings(actor.tenantID, on: connection, logger: logger)
+        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
             var query = ContactQuery(
                 tenantID: actor.tenantID, filter: filter, visibleOwner: actor.visibleOwner(settings.contacts),
                 defaultCountryCode: settings.defaultCountryCode)
@@ -69,10 +67,12 @@ public struct ContactService: Sendable {
                 // a tag share and picks a hash join and a sort over all of them (86 ms for
                 // `new` + a rare tag, ops/bench contacts). Walking the tag's index in order,
                 // stopping at the page's end, is what the index is for: rule out the others
-                // for this transaction.
-                try await connection.query(
-                    "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)",
+                // for this transaction (sent with the page: one wait for both).
+                let rows = try await connection.query(
+                    query.page(sort: sort, after: cursor, limit: limit),
+                    after: "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)",
                     logger: logger)
+                return try await ContactStore.contacts(from: rows, tenantID: actor.tenantID)
             }
             let rows = try await connection.query(query.page(sort: sort, after: cursor, limit: limit), logger: logger)
             return try await ContactStore.contacts(from: rows, tenantID: actor.tenantID)
@@ -82,8 +82,7 @@ public struct ContactService: Sendable {
     /// Applies `changes`, recording stage and owner changes on the timeline and
     /// telling a new owner.
     public func update(_ id: UUID, _ changes: ContactChanges, by actor: ContactActor, logger: Logger) async throws -> Contact {
-        try await database.withTenant(actor.tenantID, logger: logger) { connection in
-            let settings = try await settings(actor.tenantID, on: connection, logger: logger)
+        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
             let before = try await visible(id, lock: true, by: actor, settings: settings, on: connection, logger: logger)
             var contact = before
             if let name = changes.name { contact.name = name }

@@ -120,7 +120,7 @@ public struct ContactTasks: Sendable {
         }
     }
 
-    static func tasks(_ rows: PostgresRowSequence) async throws -> [ContactTask] {
+    static func tasks(_ rows: CollectedRows) async throws -> [ContactTask] {
         var tasks: [ContactTask] = []
         for try await row in rows {
             var columns = row.makeIterator()

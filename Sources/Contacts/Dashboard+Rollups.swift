@@ -66,7 +66,7 @@ extension Dashboard {
         var timed = 0
         var seconds = 0
 
-        mutating func add(_ rows: PreparedRows) async throws {
+        mutating func add(_ rows: CollectedRows) async throws {
             for try await row in rows {
                 var columns = row.makeIterator()
                 total += try columns.column(Int.self)

@@ -27,7 +27,7 @@ extension PooledConnection {
     /// figures), as `Narrowed`'s when it is one user's.
     func query<Whole: PreparedSQL, Narrowed: PreparedSQL>(
         _ query: PostgresQuery, preparedAs _: Whole.Type, or _: Narrowed.Type, own: UUID?, logger: Logger
-    ) async throws -> PreparedRows {
+    ) async throws -> CollectedRows {
         own == nil
             ? try await self.query(query, preparedAs: Whole.self, logger: logger)
             : try await self.query(query, preparedAs: Narrowed.self, logger: logger)

@@ -340,7 +340,7 @@ struct ConversationStore: Sendable {
         reader.isCustomer ? .outbound : .inbound
     }
 
-    private func firstID(_ rows: PostgresRowSequence) async throws -> UUID? {
+    private func firstID(_ rows: CollectedRows) async throws -> UUID? {
         for try await id in rows.decode(UUID.self) { return id }
         return nil
     }

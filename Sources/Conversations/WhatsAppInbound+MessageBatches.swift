@@ -29,7 +29,7 @@ extension WhatsAppInbound {
         }
         // Conversations `receiveFromNewSenders` made for these messages: announced to
         // their assignees first, as one at a time would.
-        for conversation in known.values.sorted(by: { $0.id.uuidString < $1.id.uuidString })
+        for conversation in known.values.sorted(by: { $0.id.sortsBefore($1.id) })
         where madeJustNow.contains(conversation.id) && conversation.assigneeID != nil {
             try await events.assigned(conversation, previous: nil, by: nil, on: connection, logger: logger)
         }

@@ -100,8 +100,9 @@ public final class WhatsAppInbound: Service, Sendable {
 
     private func apply(_ batch: [Item]) async throws {
         let tenantID = batch[0].tenantID
-        try await deliveries.apply(batch, database: database, logger: logger) { taken, connection in
-            let settings = try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings ?? TenantSettings()
+        let settingsRead = [TenantStore.settingsQuery(tenantID)]
+        try await deliveries.apply(batch, reading: settingsRead, database: database, logger: logger) { taken, read, connection in
+            let settings = try await TenantStore.settings(from: read[0])
             // A webhook for another number of the same app is not this tenant's.
             let number = settings.whatsapp.phoneNumberId
             func ours(_ target: String?) -> Bool { number == nil || target == nil || target == number }

@@ -89,7 +89,7 @@ public struct ProductCatalog: Sendable {
         ).first
     }
 
-    static func products(_ rows: PostgresRowSequence) async throws -> [Product] {
+    static func products(_ rows: CollectedRows) async throws -> [Product] {
         var products: [Product] = []
         for try await row in rows {
             var columns = row.makeIterator()

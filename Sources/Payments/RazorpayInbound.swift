@@ -69,7 +69,7 @@ public final class RazorpayInbound: Service, Sendable {
     }
 
     private func apply(_ batch: [Item]) async throws {
-        try await deliveries.apply(batch, database: database, logger: logger) { taken, connection in
+        try await deliveries.apply(batch, database: database, logger: logger) { taken, _, connection in
             var notes: [String?] = []
             for delivery in taken {
                 do {

@@ -12,16 +12,35 @@ extension PooledConnection {
     /// Not PostgresNIO's `withTransaction`, which sends ROLLBACK even to a connection
     /// that is gone. Here nothing more is sent to a closed connection: the server
     /// rolled the transaction back when the connection died.
-    func inTransaction<Result: Sendable>(logger: Logger, _ body: (PooledConnection) async throws -> Result) async throws -> Result {
-        try await query("BEGIN", logger: logger)
+    ///
+    /// `opening`, statements that set the transaction's own settings (its tenant scope)
+    /// or only read, are sent together with BEGIN, one after another, and waited for
+    /// once; `body` gets their rows. PostgreSQL runs them in order, so each sees what
+    /// the ones before it set. Should BEGIN fail, each of them ran in a transaction of
+    /// its own that took its settings with it, and BEGIN's error is thrown before
+    /// `body` runs.
+    func inTransaction<Result: Sendable>(
+        opening: [PostgresQuery] = [], logger: Logger, _ body: (PooledConnection, [CollectedRows]) async throws -> Result
+    ) async throws -> Result {
+        guard !isClosed else { throw ConnectionClosed() }
+        var opened = send("BEGIN", logger: logger).map { _ in [CollectedRows]() }
+        for statement in opening {
+            opened = opened.and(send(statement, logger: logger)).map { rows, next in rows + [CollectedRows(rows: next.rows)] }
+        }
         let value: Result
         do {
-            value = try await body(self)
+            let openingRows = try await watch.answer(opened, on: postgres)
+            value = try await body(self, openingRows)
         } catch {
             if !isClosed { try await query("ROLLBACK", logger: logger) }
             throw error
         }
         try await query("COMMIT", logger: logger)
         return value
+    }
+
+    /// BEGIN, `body`, COMMIT, as above, with nothing sent along with BEGIN.
+    func inTransaction<Result: Sendable>(logger: Logger, _ body: (PooledConnection) async throws -> Result) async throws -> Result {
+        try await inTransaction(opening: [], logger: logger) { connection, _ in try await body(connection) }
     }
 }

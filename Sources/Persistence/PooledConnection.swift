@@ -16,12 +16,34 @@ public struct PooledConnection: Sendable {
     @discardableResult
     public func query(
         _ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line
-    ) async throws -> PostgresRowSequence {
+    ) async throws -> CollectedRows {
         guard !postgres.isClosed else { throw ConnectionClosed() }
-        let postgres = self.postgres
-        return try await watch.run(on: postgres) {
-            try await postgres.query(query, logger: logger, file: file, line: line)
-        }
+        return try await answer(send(query, logger: logger, file: file, line: line))
+    }
+
+    /// `query`'s rows, sent together with `setup` (a statement that only sets the
+    /// transaction's settings, such as planner switches): one wait for both.
+    public func query(
+        _ query: PostgresQuery, after setup: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line
+    ) async throws -> CollectedRows {
+        guard !postgres.isClosed else { throw ConnectionClosed() }
+        let both = send(setup, logger: logger, file: file, line: line).and(send(query, logger: logger, file: file, line: line))
+        return CollectedRows(rows: try await watch.answer(both, on: postgres).1.rows)
+    }
+
+    /// Sends `query` now, behind any statement sent before it, without waiting: a
+    /// statement sent right after it is written as soon as this one is answered, on
+    /// the connection's event loop, with no wait in between (see `inTransaction`).
+    func send(
+        _ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line
+    ) -> EventLoopFuture<PostgresQueryResult> {
+        postgres.query(query, logger: logger, file: file, line: line)
+    }
+
+    /// The rows of a statement `send` sent.
+    @discardableResult
+    func answer(_ sent: EventLoopFuture<PostgresQueryResult>) async throws -> CollectedRows {
+        CollectedRows(rows: try await watch.answer(sent, on: postgres).rows)
     }
 
     /// Runs a prepared statement and collects its rows (meant for statements with few rows).
@@ -43,8 +65,8 @@ public struct PooledConnection: Sendable {
     @discardableResult
     public func query<Tag: PreparedSQL>(
         _ query: PostgresQuery, preparedAs tag: Tag.Type, logger: Logger, file: String = #fileID, line: Int = #line
-    ) async throws -> PreparedRows {
+    ) async throws -> CollectedRows {
         precondition(query.sql == Tag.sql, "\(Tag.self) is not the statement this query builds")
-        return PreparedRows(rows: try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line))
+        return CollectedRows(rows: try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line))
     }
 }

@@ -36,19 +36,6 @@ struct PreparedQuery<Tag: PreparedSQL>: PostgresPreparedStatement, Sendable {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-/// The rows of a prepared query, read like a `PostgresRowSequence`.
-public struct PreparedRows: AsyncSequence, Sendable {
-    public typealias Element = PostgresRow
-    let rows: [PostgresRow]
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        var rows: IndexingIterator<[PostgresRow]>
-        public mutating func next() async throws -> PostgresRow? { rows.next() }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(rows: rows.makeIterator()) }
-}
-
 /// Each tag's statement name, made once per process.
 final class PreparedStatementNames: Sendable {
     static let shared = PreparedStatementNames()

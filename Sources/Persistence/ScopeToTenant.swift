@@ -1,21 +1,12 @@
 import Foundation
 import PostgresNIO
 
-/// Sets the transaction's tenant for row-level security. Prepared once per connection:
-/// it runs at the start of every tenant transaction.
-struct ScopeToTenant: PostgresPreparedStatement {
-    static let sql = "SELECT set_config('switchboard.tenant_id', $1, true)"
-    typealias Row = String
-
-    let tenantID: UUID
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings()
-        bindings.append(tenantID.uuidString)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws -> String {
-        try row.decode(String.self)
+/// Sets the transaction's tenant for row-level security. It runs at the start of
+/// every tenant transaction, sent together with BEGIN (`inTransaction(opening:)`), so
+/// it is a plain statement: PostgresNIO answers prepared ones only through a task of
+/// their own (`StatementWatch.run`).
+enum ScopeToTenant {
+    static func query(_ tenantID: UUID) -> PostgresQuery {
+        "SELECT set_config('switchboard.tenant_id', \(tenantID.uuidString), true)"
     }
 }

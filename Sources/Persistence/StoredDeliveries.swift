@@ -77,17 +77,20 @@ public struct StoredDeliveries: Sendable {
     /// `apply` answers a note for (why nothing could be done with it) get that note,
     /// all in that transaction, so a crash or an error in any of them redoes the whole
     /// batch and nothing twice. One transaction per batch instead of per delivery
-    /// saves its BEGIN, tenant scope, take and COMMIT.
+    /// saves its BEGIN, tenant scope, take and COMMIT. The take, and `reads` (what
+    /// `apply` needs first, such as the tenant's settings), are sent together with
+    /// BEGIN and the tenant scope; `apply` gets the rows of `reads`.
     public func apply(
-        _ batch: [Item], database: Database, logger: Logger,
-        _ apply: ([Taken], PooledConnection) async throws -> [String?]
+        _ batch: [Item], reading reads: [PostgresQuery] = [], database: Database, logger: Logger,
+        _ apply: ([Taken], [CollectedRows], PooledConnection) async throws -> [String?]
     ) async throws {
         guard let tenantID = batch.first?.tenantID else { return }
         precondition(batch.allSatisfy { $0.tenantID == tenantID }, "a batch of deliveries is one tenant's")
-        try await database.withTenant(tenantID, logger: logger) { connection in
-            let taken = try await take(batch, from: table, on: connection, logger: logger)
+        let take = Self.take(batch, from: table)
+        try await database.withTenant(tenantID, reading: [take] + reads, logger: logger) { connection, rows in
+            let taken = try await Self.taken(rows[0], tenantID: tenantID)
             guard !taken.isEmpty else { return }  // processed already, or being processed elsewhere
-            let notes = try await apply(taken, connection)
+            let notes = try await apply(taken, Array(rows.dropFirst()), connection)
             precondition(notes.count == taken.count, "one note (or nil) per delivery")
             let noted = zip(taken, notes).compactMap { delivery, note in note.map { (delivery.item.deliveryID, $0) } }
             guard !noted.isEmpty else { return }
@@ -112,18 +115,21 @@ public struct StoredDeliveries: Sendable {
         for item in batch { await each(item) }
     }
 
-    private func take<Table: DeliveryTable>(
-        _ batch: [Item], from _: Table.Type, on connection: PooledConnection, logger: Logger
-    ) async throws -> [Taken] {
-        let query = Take<Table>.query(tenantID: batch[0].tenantID, ids: batch.map(\.deliveryID))
+    private static func take<Table: DeliveryTable>(_ batch: [Item], from _: Table.Type) -> PostgresQuery {
+        Take<Table>.query(tenantID: batch[0].tenantID, ids: batch.map(\.deliveryID))
+    }
+
+    private static func taken(_ rows: CollectedRows, tenantID: UUID) async throws -> [Taken] {
         var taken: [Taken] = []
-        for try await row in try await connection.query(query, preparedAs: Take<Table>.self, logger: logger) {
+        for try await row in rows {
             var columns = row.makeIterator()
             let (id, body, receivedAt) = (try columns.column(UUID.self), try columns.column(ByteBuffer.self), try columns.column(Date.self))
-            taken.append(Taken(item: Item(tenantID: batch[0].tenantID, deliveryID: id), body: Array(buffer: body), receivedAt: receivedAt))
+            taken.append(Taken(item: Item(tenantID: tenantID, deliveryID: id), body: Array(buffer: body), receivedAt: receivedAt))
         }
         // In arrival order (ids are time-ordered: they break ties the same way).
-        return taken.sorted { ($0.receivedAt, $0.item.deliveryID.uuidString) < ($1.receivedAt, $1.item.deliveryID.uuidString) }
+        return taken.sorted { lhs, rhs in
+            lhs.receivedAt == rhs.receivedAt ? lhs.item.deliveryID.sortsBefore(rhs.item.deliveryID) : lhs.receivedAt < rhs.receivedAt
+        }
     }
 
     private func annotate<Table: DeliveryTable>(
@@ -152,11 +158,9 @@ public protocol DeliveryTable: Sendable {
     static var name: String { get }
 }
 
-/// Every delivery is taken once: prepared, per table.
-enum Take<Table: DeliveryTable>: PreparedSQL {
-    // Only the text is wanted; generic types cannot store it, so it is made per use.
-    static var sql: String { query(tenantID: .placeholder, ids: []).sql }
-
+/// Every delivery is taken once. A plain statement, not a prepared one: it is sent
+/// together with BEGIN and the tenant scope, which only plain statements can be.
+enum Take<Table: DeliveryTable> {
     /// Locks the batch's unprocessed rows (skipping those another node holds) and marks
     /// them processed in one statement, a round trip fewer than a lock and then an
     /// update (the lock inside still writes each row before the update does, so the

@@ -43,12 +43,42 @@ import Testing
         let connection = try await Self.connect()
         try await connection.close()
         #expect(connection.isClosed)
-        // act: in a task of its own, so that a watch that fails to answer fails the
-        // test instead of hanging it
+        // act
+        let outcome = try await Self.outcome {
+            _ = try await watch.run(on: connection) { try await connection.query("SELECT 1", logger: Self.logger) }
+        }
+        // check
+        Self.expectConnectionClosed(outcome)
+        #expect(watch.inFlight == 0)
+    }
+
+    /// The same for a statement sent with PostgresNIO's future interface, which the
+    /// watch waits on without a task of its own.
+    @Test func answersAFutureSentToAClosedConnection() async throws {
+        // arrange
+        let watch = StatementWatch(sweepInterval: .milliseconds(50))
+        let sweeper = Task { await watch.keepSweeping() }
+        defer { sweeper.cancel() }
+        let connection = try await Self.connect()
+        let answered = try await watch.answer(connection.query("SELECT 41 + 1", logger: Self.logger), on: connection)
+        try await connection.close()
+        // act
+        let outcome = try await Self.outcome {
+            _ = try await watch.answer(connection.query("SELECT 1", logger: Self.logger), on: connection)
+        }
+        // check
+        #expect(try answered.rows.first?.decode(Int.self) == 42)
+        Self.expectConnectionClosed(outcome)
+        #expect(watch.inFlight == 0)
+    }
+
+    /// How `statement` ended, or nil if it had not within 5 s. It runs in a task of its
+    /// own, so that a watch that fails to answer fails the test instead of hanging it.
+    static func outcome(of statement: @escaping @Sendable () async throws -> Void) async throws -> Result<Void, any Error>? {
         let outcome = Mutex<Result<Void, any Error>?>(nil)
         Task {
             do {
-                _ = try await watch.run(on: connection) { try await connection.query("SELECT 1", logger: Self.logger) }
+                try await statement()
                 outcome.withLock { $0 = .success(()) }
             } catch {
                 outcome.withLock { $0 = .failure(error) }
@@ -58,13 +88,15 @@ import Testing
         while outcome.withLock({ $0 }) == nil, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(20))
         }
-        // check
-        switch outcome.withLock({ $0 }) {
+        return outcome.withLock { $0 }
+    }
+
+    static func expectConnectionClosed(_ outcome: Result<Void, any Error>?) {
+        switch outcome {
         case nil: Issue.record("the statement was not answered within 5 s")
         case .success: Issue.record("a closed connection answered a statement")
         case .failure(let error): #expect(error is ConnectionClosed, "\(error)")
         }
-        #expect(watch.inFlight == 0)
     }
 
     static func connect() async throws -> PostgresConnection {

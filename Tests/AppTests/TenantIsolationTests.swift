@@ -416,6 +416,33 @@ struct TenantIsolationTests {
         }
     }
 
+    /// Reads sent together with BEGIN and the tenant scope run after both: in the
+    /// transaction, under the scope, which the body still has.
+    @Test("reads sent with a tenant transaction's BEGIN see only that tenant, inside the transaction")
+    func readsSentWithBeginAreScoped() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.seedTenant("acme")
+            _ = try await app.seedTenant("globex")
+            let reads: [PostgresQuery] = [
+                "SELECT DISTINCT tenant_id FROM users",
+                "SELECT count(*) FROM users",
+                "SELECT txid_current()",
+            ]
+            let seen = try await app.database.withTenant(acme.id, reading: reads, logger: Self.logger) { connection, rows in
+                (
+                    tenants: try await Set(rows[0].decode(UUID.self).reduce(into: []) { $0.append($1) }),
+                    users: try await rows[1].decode(Int64.self).reduce(0) { $0 + $1 },
+                    transaction: try await rows[2].decode(Int64.self).reduce(0) { $0 + $1 },
+                    bodyTransaction: try await Self.count("SELECT txid_current()", on: connection),
+                    bodyUsers: try await Self.count("SELECT count(*) FROM users", on: connection)
+                )
+            }
+            #expect(seen.tenants == [acme.id])
+            #expect(seen.users == 4 && seen.bodyUsers == 4)
+            #expect(seen.transaction == seen.bodyTransaction)
+        }
+    }
+
     @Test("withCrossTenantAccess sees every tenant's rows")
     func crossTenantAccessSeesAll() async throws {
         try await TestApp.run { app in
