@@ -106,18 +106,24 @@ public final class EventFanOut: Service, Sendable {
         var retryDelay = Duration.milliseconds(2)
         for await _ in wakeups {
             while !Task.isCancelled {
+                let count: Int
                 do {
-                    let count = try await readAndDeliver()
+                    count = try await readAndDeliver()
                     if count == batchSize { continue }  // more are waiting
                 } catch {
                     logger.warning("reading events failed", metadata: ["error": "\(String(reflecting: error))"])
                     break
                 }
-                // A notified event still behind the horizon: look again soon.
+                // A notified event still behind the horizon: look again soon. The wait
+                // grows only while reads find nothing: under a steady stream of events
+                // some are always awaited, and a wait that kept growing across reads
+                // that delivered would reach its 100 ms cap and hold every later event
+                // back that long.
                 guard hasAwaitedEvents() else {
                     retryDelay = .milliseconds(2)
                     break
                 }
+                if count > 0 { retryDelay = .milliseconds(2) }
                 try await Task.sleep(for: retryDelay)
                 retryDelay = min(retryDelay * 2, .milliseconds(100))
             }
