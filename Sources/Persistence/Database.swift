@@ -39,7 +39,23 @@ public final class Database: Service, Sendable {
         logger: Logger,
         _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
-        try await transaction(opening: [ScopeToTenant.query(tenantID)], logger: logger) { connection, _ in try await body(connection) }
+        try await transaction(opening: [ScopeToTenant.query(tenantID)], first: { _ in () }, logger: logger) { connection, _, _ in
+            try await body(connection)
+        }
+    }
+
+    /// `withTenant`, with `first` (reads only, such as a prepared statement the body
+    /// needs first) run right after BEGIN and the tenant scope are sent: its first
+    /// statement waits for no answer of theirs (see `inTransaction`).
+    public func withTenant<First: Sendable, Result: Sendable>(
+        _ tenantID: UUID,
+        first: (PooledConnection) async throws -> First,
+        logger: Logger,
+        _ body: (PooledConnection, First) async throws -> Result
+    ) async throws -> Result {
+        try await transaction(opening: [ScopeToTenant.query(tenantID)], first: first, logger: logger) { connection, _, early in
+            try await body(connection, early)
+        }
     }
 
     /// `withTenant`, with `reads` (statements of that tenant's that the body needs
@@ -51,7 +67,7 @@ public final class Database: Service, Sendable {
         logger: Logger,
         _ body: (PooledConnection, [CollectedRows]) async throws -> Result
     ) async throws -> Result {
-        try await transaction(opening: [ScopeToTenant.query(tenantID)] + reads, logger: logger) { connection, rows in
+        try await transaction(opening: [ScopeToTenant.query(tenantID)] + reads, first: { _ in () }, logger: logger) { connection, rows, _ in
             try await body(connection, Array(rows.dropFirst()))
         }
     }
@@ -66,9 +82,9 @@ public final class Database: Service, Sendable {
         _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
-        return try await transaction(opening: ["SELECT set_config('switchboard.cross_tenant', 'on', true)"], logger: logger) {
-            connection, _ in try await body(connection)
-        }
+        return try await transaction(
+            opening: ["SELECT set_config('switchboard.cross_tenant', 'on', true)"], first: { _ in () }, logger: logger
+        ) { connection, _, _ in try await body(connection) }
     }
 
     /// Runs `body` on a pooled connection outside any tenant: only for statements that
@@ -90,16 +106,17 @@ public final class Database: Service, Sendable {
         pool.suspectOutage()
     }
 
-    private func transaction<Result: Sendable>(
+    private func transaction<First: Sendable, Result: Sendable>(
         opening: [PostgresQuery],
+        first: (PooledConnection) async throws -> First,
         logger: Logger,
-        _ body: (PooledConnection, [CollectedRows]) async throws -> Result
+        _ body: (PooledConnection, [CollectedRows], First) async throws -> Result
     ) async throws -> Result {
         let start = ContinuousClock.now
         defer { transactionTimer.record(duration: ContinuousClock.now - start) }
         return try await leased {
             try await pool.withConnection { connection in
-                try await connection.inTransaction(opening: opening, logger: logger, body)
+                try await connection.inTransaction(opening: opening, first: first, logger: logger, body)
             }
         }
     }

@@ -19,8 +19,14 @@ extension PooledConnection {
     /// the ones before it set. Should BEGIN fail, each of them ran in a transaction of
     /// its own that took its settings with it, and BEGIN's error is thrown before
     /// `body` runs.
-    func inTransaction<Result: Sendable>(
-        opening: [PostgresQuery] = [], logger: Logger, _ body: (PooledConnection, [CollectedRows]) async throws -> Result
+    ///
+    /// `first` runs once they are sent, before they are answered: its statements queue
+    /// behind them, so its first read costs no wait of its own even when it is a
+    /// prepared statement, which cannot be sent with them. `first` must only read:
+    /// should BEGIN fail, it ran outside the transaction, without its settings.
+    func inTransaction<First: Sendable, Result: Sendable>(
+        opening: [PostgresQuery], first: (PooledConnection) async throws -> First, logger: Logger,
+        _ body: (PooledConnection, [CollectedRows], First) async throws -> Result
     ) async throws -> Result {
         guard !isClosed else { throw ConnectionClosed() }
         var opened = send("BEGIN", logger: logger).map { _ in [CollectedRows]() }
@@ -29,8 +35,9 @@ extension PooledConnection {
         }
         let value: Result
         do {
+            let early = try await first(self)
             let openingRows = try await watch.answer(opened, on: postgres)
-            value = try await body(self, openingRows)
+            value = try await body(self, openingRows, early)
         } catch {
             if !isClosed { try await query("ROLLBACK", logger: logger) }
             throw error
@@ -41,6 +48,6 @@ extension PooledConnection {
 
     /// BEGIN, `body`, COMMIT, as above, with nothing sent along with BEGIN.
     func inTransaction<Result: Sendable>(logger: Logger, _ body: (PooledConnection) async throws -> Result) async throws -> Result {
-        try await inTransaction(opening: [], logger: logger) { connection, _ in try await body(connection) }
+        try await inTransaction(opening: [], first: { _ in () }, logger: logger) { connection, _, _ in try await body(connection) }
     }
 }
