@@ -53,6 +53,12 @@ public struct ContactService: Sendable {
         }
     }
 
+    /// Rules out sorts, hash joins and merge joins for the rest of the transaction.
+    static let walkIndexesOnly: PostgresQuery = """
+        SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true),
+               set_config('enable_mergejoin', 'off', true)
+        """
+
     /// One page of the contacts this actor may see.
     public func list(
         _ filter: ContactFilter, sort: ContactSort, after cursor: ContactCursor?, limit: Int, by actor: ContactActor, logger: Logger
@@ -69,9 +75,7 @@ public struct ContactService: Sendable {
                 // stopping at the page's end, is what the index is for: rule out the others
                 // for this transaction (sent with the page: one wait for both).
                 let rows = try await connection.query(
-                    query.page(sort: sort, after: cursor, limit: limit),
-                    after: "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)",
-                    logger: logger)
+                    query.page(sort: sort, after: cursor, limit: limit), after: Self.walkIndexesOnly, logger: logger)
                 return try await ContactStore.contacts(from: rows, tenantID: actor.tenantID)
             }
             let rows = try await connection.query(query.page(sort: sort, after: cursor, limit: limit), logger: logger)

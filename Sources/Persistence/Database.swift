@@ -60,7 +60,9 @@ public final class Database: Service, Sendable {
 
     /// `withTenant`, with `reads` (statements of that tenant's that the body needs
     /// first, run in order) sent together with BEGIN and the tenant scope: `body` gets
-    /// their rows, in the same order, without a wait of their own.
+    /// their rows, in the same order, without a wait of their own. Should BEGIN fail,
+    /// each runs on its own without the scope, which row-level security answers with
+    /// no rows, so a write among them changes nothing (and BEGIN's error is thrown).
     public func withTenant<Result: Sendable>(
         _ tenantID: UUID,
         reading reads: [PostgresQuery],

@@ -79,7 +79,9 @@ public struct StoredDeliveries: Sendable {
     /// batch and nothing twice. One transaction per batch instead of per delivery
     /// saves its BEGIN, tenant scope, take and COMMIT. The take, and `reads` (what
     /// `apply` needs first, such as the tenant's settings), are sent together with
-    /// BEGIN and the tenant scope; `apply` gets the rows of `reads`.
+    /// BEGIN and the tenant scope; `apply` gets the rows of `reads`. The take writes:
+    /// should BEGIN fail, it runs on its own, after the scope's own transaction has
+    /// ended, so row-level security shows it no row and it marks nothing.
     public func apply(
         _ batch: [Item], reading reads: [PostgresQuery] = [], database: Database, logger: Logger,
         _ apply: ([Taken], [CollectedRows], PooledConnection) async throws -> [String?]
