@@ -45,6 +45,19 @@ def cpu_text(cpu):
     return f"{nodes}, {fmt(cpu['postgres_cores'], 2)}, {fmt(cpu['loadgen_cores'], 2)}, {fmt(cpu['other_cores'], 2)}"
 
 
+def bare_text(step):
+    """The bare route's p99 at the step's rate (timed from due, as the acks are) and the
+    step's ack p99 as a multiple of it."""
+    bare = step.get("bare")
+    if not bare or bare["ack_from_due_ms"].get("p99") is None:
+        return "—"
+    p99 = bare["ack_from_due_ms"]["p99"]
+    ack = step["ack_from_due_ms"].get("p99")
+    ratio = f", {ack / p99:.1f}×" if ack is not None and p99 > 0 else ""
+    broken = f" ({bare['errors']} errors)" if bare.get("errors") else ""
+    return f"{fmt(p99)}{ratio}{broken}"
+
+
 def kept_up(step):
     d = step["deliveries"]
     last = d.get("last_processed_after_load_end_ms")
@@ -71,17 +84,18 @@ def report(out_dir, machine, command, run_path, load_before, load_after):
     lines.append(f"### Signed webhooks → 200, one node ({run['agents']} agents on WebSockets, "
                  f"{fmt(run['senders'])} distinct senders, {run['step_seconds']:g} s per rate)")
     lines.append("")
-    lines.append("| offered/s | acks/s | senders new / known | ack p50 / p99 / max ms | ack p99 on the wire ms | errors | "
+    lines.append("| offered/s | acks/s | senders new / known | ack p50 / p99 / max ms | ack p99 on the wire ms | "
+                 "bare route p99 ms, ack p99 ÷ it | errors | "
                  "backlog at load end / max | last processed after load end s | processing wait p50 / p99 ms | "
                  "commits/s (load) | CPU cores: node, PostgreSQL, load gen, others | load avg | ack p99 ≤ 20 ms |")
-    lines.append("|---:|---:|---|---|---:|---|---|---:|---|---:|---|---:|---|")
+    lines.append("|---:|---:|---|---|---:|---|---|---|---:|---|---:|---|---:|---|")
     for s in steps:
         a, d = s["ack_from_due_ms"], s["deliveries"]
         last = d.get("last_processed_after_load_end_ms")
         lines.append(
             f"| {fmt(s['rate_requested'], 0)} | {fmt(s['acks_per_second'])} | {fmt(s['new_senders'])} / "
             f"{fmt(s['known_senders'])} | {fmt(a.get('p50'))} / {fmt(a.get('p99'))} / {fmt(a.get('max'))} | "
-            f"{fmt(s['ack_on_wire_ms'].get('p99'))} | {errors_text(s)} | {fmt(s['backlog_at_load_end'])} / "
+            f"{fmt(s['ack_on_wire_ms'].get('p99'))} | {bare_text(s)} | {errors_text(s)} | {fmt(s['backlog_at_load_end'])} / "
             f"{fmt(s['backlog_max'])} | {fmt(last / 1000 if last is not None else None, 2)} | "
             f"{fmt(d.get('wait_p50_ms'))} / {fmt(d.get('wait_p99_ms'))} | {fmt(s['commits_per_second_load'], 0)} | "
             f"{cpu_text(s['cpu_load'])} | {fmt(s['cpu_load']['load_average_1m'], 2)} | "
@@ -144,6 +158,9 @@ def report(out_dir, machine, command, run_path, load_before, load_after):
         "`processed_at` of the step's deliveries minus the time its last webhook was due; \"processing wait\": "
         "`processed_at - received_at`. Backlog: `SELECT count(*) FROM whatsapp_deliveries WHERE processed_at IS "
         "NULL` as the superuser every 250 ms. Each step starts once the previous one has been processed. "
+        "\"Bare route\": after each step has settled, the same rate for the same time against `GET /health/live` "
+        "(no authentication, no database) on the same connections, timed the same way: what this machine gave "
+        "the simplest route at that rate in this run. "
         f"Keep-alive connections: up to {run['max_connections']} from {', '.join(run['source_addresses'])}; one "
         "load generator thread.")
     lines.append("")

@@ -58,11 +58,19 @@ final class SourcedHTTPPool: @unchecked Sendable {
 
     /// POSTs `body` (JSON) to `path` with `headers`.
     func post(path: String, headers extra: [(String, String)], body: ByteBuffer) -> EventLoopFuture<HTTPAnswer> {
+        send(.POST, path: path, headers: extra, body: body)
+    }
+
+    /// Sends `method` to `path` with `headers` and `body` (JSON when there is one).
+    func send(_ method: HTTPMethod, path: String, headers extra: [(String, String)], body: ByteBuffer) -> EventLoopFuture<HTTPAnswer> {
         loop.preconditionInEventLoop()
-        var headers = HTTPHeaders([("Host", "\(host):\(port)"), ("Content-Type", "application/json"),
-                                   ("Content-Length", "\(body.readableBytes)")])
+        var headers = HTTPHeaders([("Host", "\(host):\(port)")])
+        if body.readableBytes > 0 || method == .POST {
+            headers.add(name: "Content-Type", value: "application/json")
+            headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+        }
         for (name, value) in extra { headers.add(name: name, value: value) }
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: headers)
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: headers)
         while let channel = idle.popLast() {
             if channel.isActive { return run(head, body, on: channel) }
             open -= 1

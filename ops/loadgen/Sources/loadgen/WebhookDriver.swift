@@ -136,7 +136,7 @@ final class WebhookDriver: @unchecked Sendable {
         step.bodyBytes += body.readableBytes
         let due = step.startWall + Int64(Double(i) / step.rate * 1e9)
         step.inFlight += 1
-        pool.post(path: path, headers: headers, body: body).whenComplete { result in
+        pool.send(flavor.method, path: path, headers: headers, body: body).whenComplete { result in
             step.inFlight -= 1
             switch result {
             case .failure(let error):

@@ -1,5 +1,6 @@
 import Crypto
 import NIOCore
+import NIOHTTP1
 
 /// What differs between providers' signed webhooks, so one `WebhookDriver` can drive
 /// WhatsApp (`WhatsAppWebhooks`) and Razorpay (`RazorpayWebhooks`): the signed request
@@ -10,6 +11,9 @@ import NIOCore
 protocol WebhookFlavor: AnyObject {
     /// The status that counts as success (webhooks: 200).
     var successStatus: Int { get }
+
+    /// How each request is sent (webhooks: POST).
+    var method: HTTPMethod { get }
 
     /// Webhook `index` of step `step` (`n` counts webhooks over the whole run): its
     /// headers (the signature, an event id) and its raw body.
@@ -29,6 +33,7 @@ protocol WebhookFlavor: AnyObject {
 
 extension WebhookFlavor {
     var successStatus: Int { 200 }
+    var method: HTTPMethod { .POST }
 }
 
 /// Lowercase hex of HMAC-SHA256(key, body): both providers sign the raw body this way

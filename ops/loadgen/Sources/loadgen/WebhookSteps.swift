@@ -23,13 +23,7 @@ struct WebhookSteps {
         let commitsStart = try await backlog.transactions()
         let startMono = monoSeconds()
         let startWall = try await loop.submit { driver.start(label: name, rate: rate, duration: seconds) }.get()
-        while true {
-            try await Task.sleep(for: .milliseconds(100))
-            let (sending, inFlight) = try await loop.submit { driver.busy() }.get()
-            if !sending && inFlight == 0 { break }
-            // Answers a minute overdue: stop waiting (they count as unanswered).
-            if !sending, monoSeconds() - startMono > seconds + 60 { break }
-        }
+        try await waitForAnswers(driver, startMono: startMono, seconds: seconds)
         let cpuLoad = meter.read()
         let commitsLoad = try await backlog.transactions()
         let backlogAtLoadEnd = backlog.latest?.count ?? -1
@@ -80,5 +74,28 @@ struct WebhookSteps {
         brief["backlog_timeline"] = nil
         log("step: \(brief)")
         return result
+    }
+
+    /// The same open-loop rate against the bare route (`bare` drives a `BareRoute`), on
+    /// the same connections, once a step has settled: what this machine gave the
+    /// simplest route at that rate in this run, to read the step's latencies against.
+    func runBare(_ bare: WebhookDriver, rate: Double, seconds: Double) async throws -> [String: Any] {
+        let startMono = monoSeconds()
+        _ = try await loop.submit { bare.start(label: "bare", rate: rate, duration: seconds) }.get()
+        try await waitForAnswers(bare, startMono: startMono, seconds: seconds)
+        let figures = try await loop.submit { bare.report() }.get()
+        let kept: Set = ["ack_from_due_ms", "ack_on_wire_ms", "acks_per_second", "errors", "non_200", "failures"]
+        return figures.filter { kept.contains($0.key) }
+    }
+
+    /// Until `driver` has sent its step and every answer is in (or a minute overdue:
+    /// those count as unanswered).
+    private func waitForAnswers(_ driver: WebhookDriver, startMono: Double, seconds: Double) async throws {
+        while true {
+            try await Task.sleep(for: .milliseconds(100))
+            let (sending, inFlight) = try await loop.submit { driver.busy() }.get()
+            if !sending && inFlight == 0 { return }
+            if !sending, monoSeconds() - startMono > seconds + 60 { return }
+        }
     }
 }

@@ -9,7 +9,8 @@ import NIOPosix
 /// each step it waits until the server has processed every stored delivery (sampled in
 /// the database as the superuser, `BENCH_SUPERUSER_URL`) and the agents have every
 /// `chat.message`, or `--settle` s, so each step's figures are its own and say how long
-/// processing ran on after the load. Prints the figures as JSON.
+/// processing ran on after the load. Then the same rate against the bare route
+/// (`BareRoute`), the run's own baseline. Prints the figures as JSON.
 struct WebhooksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "webhooks",
@@ -54,6 +55,7 @@ struct WebhooksCommand: AsyncParsableCommand {
         let tag = String((0..<6).map { _ in "ABCDEFGHJKLMNPQRSTUVWXYZ".randomElement()! })
         let flavor = WhatsAppWebhooks(appSecret: appSecret, phoneNumberID: phoneNumberID, senders: senders, tag: tag)
         let driver = WebhookDriver(loop: loop, pool: pool, path: webhookPath, flavor: flavor, agents: staff.count)
+        let bare = WebhookDriver(loop: loop, pool: pool, path: BareRoute.path, flavor: BareRoute(), agents: 0)
         let recorder = LoopRecorder(loop: loop, nodes: 1)
         var report: [String: Any] = [
             "label": label, "agents": staff.count, "senders": senders, "loadgen_threads": 1, "max_connections": connections,
@@ -89,7 +91,10 @@ struct WebhooksCommand: AsyncParsableCommand {
         }
         var results: [[String: Any]] = []
         for (index, rate) in stepRates.enumerated() {
-            results.append(try await step("\(label)-\(index)-\(Int(rate))", rate: rate, seconds: duration))
+            var result = try await step("\(label)-\(index)-\(Int(rate))", rate: rate, seconds: duration)
+            try await Task.sleep(for: .seconds(1))
+            result["bare"] = try await steps.runBare(bare, rate: rate, seconds: duration)
+            results.append(result)
             try await Task.sleep(for: .seconds(1))
         }
         report["steps"] = results
