@@ -21,13 +21,13 @@ public final class WhatsAppAccounts: Sendable {
     let database: Database
     let secrets: TenantSecretStore
     let tenants = TenantStore()
-    /// Known keys only: unknown ones are not cached (anyone can invent them).
-    private let cache: ExpiringCache<WhatsAppWebhookAccount>
+    /// Known keys only: unknown ones are not kept (anyone can invent them).
+    private let cache: RefreshingCache<String, WhatsAppWebhookAccount>
 
     public init(database: Database, secrets: TenantSecretStore, cacheLifetime: Duration = .seconds(10)) {
         self.database = database
         self.secrets = secrets
-        cache = ExpiringCache(lifetime: cacheLifetime)
+        cache = RefreshingCache(lifetime: cacheLifetime)
     }
 
     /// The Graph API credentials to send with, or nil when the tenant has not set a
@@ -50,7 +50,11 @@ public final class WhatsAppAccounts: Sendable {
     /// token, or nil for an unknown key.
     /// `cached: false` reads it again (a secret may have changed within the cache's lifetime).
     public func account(webhookKey key: String, cached: Bool = true, logger: Logger) async throws -> WhatsAppWebhookAccount? {
-        if cached, let value = cache.value(key) { return value }
+        let load: @Sendable () async throws -> WhatsAppWebhookAccount? = { [self] in try await self.read(webhookKey: key, logger: logger) }
+        return try await cached ? cache.value(for: key, load: load) : cache.refreshed(for: key, load: load)
+    }
+
+    private func read(webhookKey key: String, logger: Logger) async throws -> WhatsAppWebhookAccount? {
         let keys = TenantWebhookKeys(database: database)
         guard let tenantID = try await keys.tenant(forKey: key, provider: .whatsapp, logger: logger) else { return nil }
         let account = try await database.withTenant(tenantID, logger: logger) { connection in
@@ -61,7 +65,6 @@ public final class WhatsAppAccounts: Sendable {
                 phoneNumberID: try await tenants.find(id: tenantID, on: connection, logger: logger)?.settings.whatsapp.phoneNumberId
             )
         }
-        cache.store(account, for: key)
         return account
     }
 }

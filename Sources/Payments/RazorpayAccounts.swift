@@ -21,14 +21,15 @@ public final class RazorpayAccounts: Sendable {
     let database: Database
     let secrets: TenantSecretStore
     let tenants = TenantStore()
-    private let cache: ExpiringCache<RazorpayWebhookAccount>
+    /// Known keys only: unknown ones are not kept (anyone can invent them).
+    private let cache: RefreshingCache<String, RazorpayWebhookAccount>
     /// Razorpay retries a failed delivery for 24 hours from the event.
     static let redeliveryWindow: TimeInterval = 24 * 60 * 60
 
     public init(database: Database, secrets: TenantSecretStore, cacheLifetime: Duration = .seconds(10)) {
         self.database = database
         self.secrets = secrets
-        cache = ExpiringCache(lifetime: cacheLifetime)
+        cache = RefreshingCache(lifetime: cacheLifetime)
     }
 
     /// The API credentials, or nil when the tenant has no key id and key secret.
@@ -43,7 +44,11 @@ public final class RazorpayAccounts: Sendable {
     /// The tenant whose Razorpay webhook key is `key`, with its webhook secret.
     /// `cached: false` reads it again (a secret may have changed within the cache's lifetime).
     public func account(webhookKey key: String, cached: Bool = true, logger: Logger) async throws -> RazorpayWebhookAccount? {
-        if cached, let value = cache.value(key) { return value }
+        let load: @Sendable () async throws -> RazorpayWebhookAccount? = { [self] in try await self.read(webhookKey: key, logger: logger) }
+        return try await cached ? cache.value(for: key, load: load) : cache.refreshed(for: key, load: load)
+    }
+
+    private func read(webhookKey key: String, logger: Logger) async throws -> RazorpayWebhookAccount? {
         guard let tenantID = try await TenantWebhookKeys(database: database).tenant(forKey: key, provider: .razorpay, logger: logger)
         else { return nil }
         let account = try await database.withTenant(tenantID, logger: logger) { connection in
@@ -59,7 +64,6 @@ public final class RazorpayAccounts: Sendable {
                 webhookSecret: try await secrets.read(tenantID, name: .razorpayWebhookSecret, on: connection, logger: logger),
                 previousWebhookSecret: previous)
         }
-        cache.store(account, for: key)
         return account
     }
 }
