@@ -89,6 +89,25 @@ public final class Database: Service, Sendable {
         ) { connection, _, _ in try await body(connection) }
     }
 
+    /// `statements` in one cross-tenant transaction sent whole with its BEGIN, scope and
+    /// COMMIT, one wait for all (see `PooledConnection.inOneTrip`): for writes that need
+    /// no answer before they commit, such as webhook intake's group commit, whose
+    /// acknowledgements otherwise waited for three turns of this node's and the
+    /// database's threads.
+    public func writeCrossTenant(
+        _ purpose: CrossTenantPurpose, _ statements: [PostgresQuery], logger: Logger
+    ) async throws -> [CollectedRows] {
+        logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
+        let start = ContinuousClock.now
+        defer { transactionTimer.record(duration: ContinuousClock.now - start) }
+        return try await leased {
+            try await pool.withConnection { connection in
+                try await connection.inOneTrip(["SELECT set_config('switchboard.cross_tenant', 'on', true)"] + statements, logger: logger)
+                    .dropFirst().map { $0 }
+            }
+        }
+    }
+
     /// Runs `body` on a pooled connection outside any tenant: only for statements that
     /// touch no tenant-owned table (health checks, migrations, role checks).
     public func withUnscopedConnection<Result: Sendable>(

@@ -6,6 +6,11 @@ public struct ConnectionClosed: Error, CustomStringConvertible, Sendable {
     public var description: String { "the database connection closed before the statement was answered" }
 }
 
+/// COMMIT answered ROLLBACK: the transaction had failed although no statement said so.
+public struct RolledBack: Error, CustomStringConvertible, Sendable {
+    public var description: String { "the transaction was rolled back at COMMIT" }
+}
+
 extension PooledConnection {
     /// BEGIN, `body`, COMMIT (ROLLBACK when `body` throws), rethrowing `body`'s own error.
     ///
@@ -44,6 +49,22 @@ extension PooledConnection {
         }
         try await query("COMMIT", logger: logger)
         return value
+    }
+
+    /// BEGIN, `statements` and COMMIT sent at once and waited for once: a transaction
+    /// that needs nothing from its own answers before it commits. PostgreSQL runs them
+    /// in order; should one fail, those after it fail too and COMMIT rolls the
+    /// transaction back, and the first failure is thrown. Answers each statement's rows.
+    func inOneTrip(_ statements: [PostgresQuery], logger: Logger) async throws -> [CollectedRows] {
+        guard !isClosed else { throw ConnectionClosed() }
+        let sent = [send("BEGIN", logger: logger)] + statements.map { send($0, logger: logger) } + [send("COMMIT", logger: logger)]
+        let outcomes = try await watch.answer(EventLoopFuture.whenAllComplete(sent, on: postgres.eventLoop), on: postgres)
+        var answers: [PostgresQueryResult] = []
+        for outcome in outcomes { answers.append(try outcome.get()) }
+        // Every statement succeeded, so COMMIT committed; a COMMIT that found the
+        // transaction failed would have answered ROLLBACK.
+        guard answers.last?.metadata.command == "COMMIT" else { throw RolledBack() }
+        return answers.dropFirst().dropLast().map { CollectedRows(rows: $0.rows) }
     }
 
     /// BEGIN, `body`, COMMIT, as above, with nothing sent along with BEGIN.

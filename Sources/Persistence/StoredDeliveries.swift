@@ -28,16 +28,15 @@ public struct StoredDeliveries: Sendable {
         self.purpose = purpose
     }
 
-    /// Stores a batch of verified deliveries of any tenants in one transaction (webhook
-    /// intake's group commit): `insert` is an `INSERT ... ON CONFLICT DO NOTHING
+    /// Stores a batch of verified deliveries of any tenants in one transaction, sent
+    /// whole (webhook intake's group commit): `insert` is an `INSERT ... ON CONFLICT DO NOTHING
     /// RETURNING id` of the rows `ids`; true for each row stored, false for one that
     /// was stored before (or twice in this batch). Each row names the tenant of the
     /// verified key it came with.
     public static func insertBatch(_ insert: PostgresQuery, ids: [UUID], database: Database, logger: Logger) async throws -> [Bool] {
-        let stored = try await database.withCrossTenantAccess(.webhookIntake, logger: logger) { connection in
-            var stored = Set<UUID>()
-            for try await id in try await connection.query(insert, logger: logger).decode(UUID.self) { stored.insert(id) }
-            return stored
+        var stored = Set<UUID>()
+        for try await id in try await database.writeCrossTenant(.webhookIntake, [insert], logger: logger)[0].decode(UUID.self) {
+            stored.insert(id)
         }
         return ids.map(stored.contains)
     }

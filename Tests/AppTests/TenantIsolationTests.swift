@@ -460,6 +460,34 @@ struct TenantIsolationTests {
             #expect(seen.tenantRows == [acme.id, globex.id])
         }
     }
+
+    @Test("writeCrossTenant commits its statements sent whole, or, when one fails, none of them")
+    func crossTenantWriteInOneTrip() async throws {
+        try await TestApp.run { app in
+            let acme = try await app.seedTenant("acme")
+            let globex = try await app.seedTenant("globex")
+            let rename: (UUID, String) -> PostgresQuery = { id, name in "UPDATE tenants SET name = \(name) WHERE id = \(id) RETURNING id" }
+            // Both tenants' rows, in one transaction: each statement answers its rows.
+            let answers = try await app.database.writeCrossTenant(
+                .operatorAdministration, [rename(acme.id, "Acme One"), rename(globex.id, "Globex One")], logger: Self.logger)
+            var renamed: [UUID] = []
+            for answer in answers { for try await id in answer.decode(UUID.self) { renamed.append(id) } }
+            #expect(renamed == [acme.id, globex.id])
+            // A failure after a write: its error, and the write before it rolled back.
+            let failure = await #expect(throws: PSQLError.self) {
+                try await app.database.writeCrossTenant(
+                    .operatorAdministration, [rename(acme.id, "Acme Two"), "SELECT 1 / 0"], logger: Self.logger)
+            }
+            #expect(failure?.serverInfo?[.sqlState] == "22012")
+            let names = try await app.database.withCrossTenantAccess(.operatorAdministration, logger: Self.logger) { connection in
+                var names: [String] = []
+                let rows = try await connection.query("SELECT name FROM tenants ORDER BY name", logger: Self.logger)
+                for try await name in rows.decode(String.self) { names.append(name) }
+                return names
+            }
+            #expect(names == ["Acme One", "Globex One"])
+        }
+    }
 }
 
 // MARK: - Helpers
