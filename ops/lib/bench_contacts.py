@@ -640,6 +640,7 @@ def how(run):
 def report(out_dir, machine, command, work, load_before, load_after):
     seed = load(f"{work}/contacts-seed.json") or {}
     runs = {name: load(f"{work}/contacts-run-{name}.json") for name, *_ in SCENARIOS}
+    bare = load(f"{work}/contacts-run-bare.json")
     runs.update({f"{kind}-paced-{t}": load(f"{work}/contacts-run-{kind}-paced-{t}.json")
                  for kind, _, target in KINDS if target is not None for t in THINK_STEPS})
     probes = {kind: load(f"{work}/contacts-probe-{kind}.json") for kind, *_ in KINDS}
@@ -669,6 +670,9 @@ def report(out_dir, machine, command, work, load_before, load_after):
         if socket:
             errors += f", socket errors {socket}"
         measured = f"p99 {fmt(run['p99_ms'])} ms (p50 {fmt(run['p50_ms'])} ms, {fmt(run['rps'], 0)} req/s; {errors})"
+        if bare and run["connections"] == bare["connections"] and not run.get("think_ms") and bare["p99_ms"] > 0:
+            measured += (f"; {run['p99_ms'] / bare['p99_ms']:.1f}× the bare route's p99, "
+                         f"{run['rps'] / bare['rps']:.2f}× its requests/s")
         if target is None:
             lines.append(f"| {title}, {how(run)} | — | {measured} | — |")
         else:
@@ -693,6 +697,13 @@ def report(out_dir, machine, command, work, load_before, load_after):
         lines.append(f"| import of {fmt(job.get('totalRows'))} rows, {title} ({fmt(result['file_bytes'] / 1e6)} MB) | "
                      f"{target} | {measured} | {'yes' if done and result['wall_seconds'] <= 30 else '**no**'} |")
     lines.append("")
+    if bare:
+        lines.append(f"The run's own baseline, `GET /health/live` (no authentication, no database) at {bare['connections']} "
+                     f"connections flat out just before the scenarios: {fmt(bare['rps'], 0)} req/s, p50 "
+                     f"{fmt(bare['p50_ms'])} ms, p99 {fmt(bare['p99_ms'])} ms (CPU cores: node "
+                     f"{fmt(bare['cpu']['node_cores'], 2)}, other {fmt(bare['cpu']['other_cores'], 2)}). The flat-out rows "
+                     "above give their p99 and requests/s as multiples of it.")
+        lines.append("")
 
     lines.append("#### Load runs")
     lines.append("")
