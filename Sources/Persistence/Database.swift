@@ -84,29 +84,28 @@ public final class Database: Service, Sendable {
         _ body: (PooledConnection) async throws -> Result
     ) async throws -> Result {
         logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
-        return try await transaction(
-            opening: ["SELECT set_config('switchboard.cross_tenant', 'on', true)"], first: { _ in () }, logger: logger
-        ) { connection, _, _ in try await body(connection) }
+        return try await transaction(opening: [Self.crossTenantScope], first: { _ in () }, logger: logger) { connection, _, _ in
+            try await body(connection)
+        }
     }
 
     /// `statements` in one cross-tenant transaction sent whole with its BEGIN, scope and
     /// COMMIT, one wait for all (see `PooledConnection.inOneTrip`): for writes that need
     /// no answer before they commit, such as webhook intake's group commit, whose
     /// acknowledgements otherwise waited for three turns of this node's and the
-    /// database's threads.
+    /// database's threads. Should BEGIN fail, each statement runs on its own, the
+    /// writes without the scope, which row-level security refuses.
     public func writeCrossTenant(
         _ purpose: CrossTenantPurpose, _ statements: [PostgresQuery], logger: Logger
     ) async throws -> [CollectedRows] {
         logger.debug("cross-tenant transaction", metadata: ["purpose": "\(purpose.rawValue)"])
-        let start = ContinuousClock.now
-        defer { transactionTimer.record(duration: ContinuousClock.now - start) }
-        return try await leased {
-            try await pool.withConnection { connection in
-                try await connection.inOneTrip(["SELECT set_config('switchboard.cross_tenant', 'on', true)"] + statements, logger: logger)
-                    .dropFirst().map { $0 }
-            }
+        return try await timedLease { connection in
+            Array(try await connection.inOneTrip([Self.crossTenantScope] + statements, logger: logger).dropFirst())
         }
     }
+
+    /// Lets a transaction past row-level security's tenant scope (see `CrossTenantPurpose`).
+    private static let crossTenantScope: PostgresQuery = "SELECT set_config('switchboard.cross_tenant', 'on', true)"
 
     /// Runs `body` on a pooled connection outside any tenant: only for statements that
     /// touch no tenant-owned table (health checks, migrations, role checks).
@@ -133,13 +132,14 @@ public final class Database: Service, Sendable {
         logger: Logger,
         _ body: (PooledConnection, [CollectedRows], First) async throws -> Result
     ) async throws -> Result {
+        try await timedLease { connection in try await connection.inTransaction(opening: opening, first: first, logger: logger, body) }
+    }
+
+    /// `body` on a leased connection, timed as a transaction.
+    private func timedLease<Result: Sendable>(_ body: (PooledConnection) async throws -> Result) async throws -> Result {
         let start = ContinuousClock.now
         defer { transactionTimer.record(duration: ContinuousClock.now - start) }
-        return try await leased {
-            try await pool.withConnection { connection in
-                try await connection.inTransaction(opening: opening, first: first, logger: logger, body)
-            }
-        }
+        return try await leased { try await pool.withConnection { connection in try await body(connection) } }
     }
 
     private func leased<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {

@@ -2,7 +2,6 @@ import Accounts
 import Foundation
 import Logging
 import Persistence
-import Synchronization
 
 /// Remembers, for a few seconds, whether a session's user and tenant are still active.
 ///
