@@ -19,6 +19,13 @@ public struct TenantStore: Sendable {
         return try await Self.tenants(from: rows).first
     }
 
+    /// `tenantID`'s settings, read ahead (`PooledConnection.readAhead`).
+    public func settingsAhead(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async -> Ahead<TenantSettings> {
+        await connection.readAhead(Self.findQuery(id: tenantID), preparedAs: FindByID.self, logger: logger).decoded { rows in
+            try await Self.settings(from: rows)
+        }
+    }
+
     /// The statement that reads `tenantID`'s settings (for `Database.withTenant(_:reading:)`).
     public static func settingsQuery(_ tenantID: UUID) -> PostgresQuery { findQuery(id: tenantID) }
 

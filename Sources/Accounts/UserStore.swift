@@ -15,6 +15,13 @@ public struct UserStore: Sendable {
         return try await Self.users(from: rows).first
     }
 
+    /// `find`, read ahead (`PooledConnection.readAhead`).
+    public func findAhead(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async -> Ahead<User?> {
+        await connection.readAhead(Self.findQuery(tenantID, id: id), preparedAs: Find.self, logger: logger).decoded { rows in
+            try await Self.users(from: rows).first
+        }
+    }
+
     /// Every call set-up checks its callee, every message its author: prepared.
     enum Find: PreparedSQL { static let sql = UserStore.findQuery(UUID(), id: UUID()).sql }
 

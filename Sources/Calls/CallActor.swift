@@ -27,6 +27,14 @@ public enum CallTarget: Sendable, Equatable {
     /// An agent calls a customer.
     case customer(UUID)
 
+    /// The user the call names, if any.
+    var calleeID: UUID? {
+        switch self {
+        case .agent(let id), .customer(let id): id
+        case .anyAgent: nil
+        }
+    }
+
     /// Stable text for idempotency comparisons.
     var fingerprint: String {
         switch self {

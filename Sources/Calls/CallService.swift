@@ -47,17 +47,30 @@ public struct CallService: Sendable {
         _ target: CallTarget, by actor: CallActor, idempotencyKey: String?, logger: Logger
     ) async throws -> (call: Call, livekit: LiveKitJoin, replayed: Bool) {
         let fingerprint = target.fingerprint
-        // Phase 1: settings, idempotency, the callee, and whether anyone can be rung.
-        let (config, earlier) = try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
-            let config = try await tenantConfig(actor.tenantID, settings: settings, on: connection, logger: logger)
-            if let idempotencyKey,
-                let earlier = try await store.find(
-                    actor.tenantID, caller: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger)
-            {
+        // Phase 1: settings, idempotency and the callee, read together with BEGIN and
+        // the tenant scope and waited for once.
+        let (config, earlier) = try await database.withTenant(
+            actor.tenantID,
+            first: { connection in
+                let settings = await TenantStore().settingsAhead(actor.tenantID, on: connection, logger: logger)
+                var earlier: Ahead<(id: UUID, requestHash: String?)?>?
+                if let idempotencyKey {
+                    earlier = await store.findAhead(
+                        actor.tenantID, caller: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger)
+                }
+                var callee: Ahead<User?>?
+                if let calleeID = target.calleeID {
+                    callee = await UserStore().findAhead(actor.tenantID, id: calleeID, on: connection, logger: logger)
+                }
+                return (settings: settings, earlier: earlier, callee: callee)
+            }, logger: logger
+        ) { connection, reads in
+            let config = try await tenantConfig(actor.tenantID, settings: reads.settings.value(), on: connection, logger: logger)
+            if let earlier = try await reads.earlier?.value() {
                 guard earlier.requestHash == fingerprint else { throw CallError.idempotencyKeyReused }
                 return (config, try await store.find(actor.tenantID, id: earlier.id, on: connection, logger: logger))
             }
-            try await validateCallee(target, actor: actor, on: connection, logger: logger)
+            try validateCallee(target, actor: actor, user: try await reads.callee?.value())
             return (config, nil as Call?)
         }
         // The earlier request was refused with nobody to ring (recorded as missed, no
@@ -115,11 +128,15 @@ public struct CallService: Sendable {
         idempotencyKey: String?, fingerprint: String, on connection: PooledConnection, logger: Logger
     ) async throws -> Result<Call, CallError> {
         switch target {
-        case .agent(let agentID): try await store.lockRouting(actor.tenantID, between: actor.userID, and: agentID, on: connection, logger: logger)
+        case .agent(let agentID):
+            try await store.lockRouting(actor.tenantID, between: actor.userID, and: agentID, on: connection, logger: logger)
         case .customer(let customerID):
             try await store.lockRouting(actor.tenantID, between: actor.userID, and: customerID, on: connection, logger: logger)
         case .anyAgent: try await store.lockRouting(actor.tenantID, on: connection, logger: logger)
         }
+        // Sent behind the lock, answered together with the routing read below.
+        let customer: UUID = if case .customer(let id) = target { id } else { actor.userID }
+        let linked = await customerContacts.linkedAhead(actor.tenantID, customer: customer, on: connection, logger: logger)
         let now = Date()
         var strategy = CallStrategy.direct
         var ring: [UUID] = []
@@ -143,9 +160,8 @@ public struct CallService: Sendable {
             room: room, ringDeadline: now.addingTimeInterval(TimeInterval(settings.ringTimeoutSeconds)), createdAt: now,
             answeredAt: nil, endedAt: nil, durationSeconds: nil, endReason: nil, endedBy: nil, offers: []
         )
-        let customer: UUID = if case .customer(let id) = target { id } else { actor.userID }
         call.contact = try await customerContacts.resolve(
-            actor.tenantID, customer: customer, settings: tenantSettings, on: connection, logger: logger)
+            actor.tenantID, customer: customer, linked: linked, settings: tenantSettings, on: connection, logger: logger)
         guard !ring.isEmpty else {
             call.status = .missed
             call.endReason = "no-agents"
@@ -170,21 +186,17 @@ public struct CallService: Sendable {
         return .success(call)
     }
 
-    private func validateCallee(_ target: CallTarget, actor: CallActor, on connection: PooledConnection, logger: Logger) async throws {
-        let users = UserStore()
+    /// Whether `actor` may call `target`; `callee` is the user `target` names, as read.
+    private func validateCallee(_ target: CallTarget, actor: CallActor, user callee: User?) throws {
         switch target {
-        case .agent(let id):
+        case .agent:
             guard actor.role == .customer else { throw CallError.forbidden("Staff call customers with `customerId`.") }
-            guard let user = try await users.find(actor.tenantID, id: id, on: connection, logger: logger), user.status == .active,
-                user.role != .customer
-            else { throw CallError.calleeNotFound }
+            guard let callee, callee.status == .active, callee.role != .customer else { throw CallError.calleeNotFound }
         case .anyAgent:
             guard actor.role == .customer else { throw CallError.forbidden("Staff call customers with `customerId`.") }
-        case .customer(let id):
+        case .customer:
             guard actor.role != .customer else { throw CallError.forbidden("Customers call agents with `agentId` or `strategy`.") }
-            guard let user = try await users.find(actor.tenantID, id: id, on: connection, logger: logger), user.status == .active,
-                user.role == .customer
-            else { throw CallError.calleeNotFound }
+            guard let callee, callee.status == .active, callee.role == .customer else { throw CallError.calleeNotFound }
         }
     }
 
@@ -233,11 +245,21 @@ public struct CallService: Sendable {
         _ callID: UUID, by actor: CallActor, logger: Logger,
         _ body: (Call, TenantCallConfig, PooledConnection) async throws -> Call
     ) async throws -> (Call, TenantCallConfig) {
-        try await database.withTenantSettings(actor.tenantID, logger: logger) { connection, settings in
-            guard let call = try await store.find(actor.tenantID, id: callID, lock: true, on: connection, logger: logger),
+        // The settings and the call, locked, read together with BEGIN and the tenant
+        // scope and waited for once.
+        try await database.withTenant(
+            actor.tenantID,
+            first: { connection in
+                (
+                    settings: await TenantStore().settingsAhead(actor.tenantID, on: connection, logger: logger),
+                    call: await store.findAhead(actor.tenantID, id: callID, lock: true, on: connection, logger: logger)
+                )
+            }, logger: logger
+        ) { connection, reads in
+            guard let call = try await reads.call.value(),
                 call.isParticipant(actor.userID) || call.offers.contains(where: { $0.userId == actor.userID })
             else { throw CallError.notFound }
-            let config = try await tenantConfig(actor.tenantID, settings: settings, on: connection, logger: logger)
+            let config = try await tenantConfig(actor.tenantID, settings: reads.settings.value(), on: connection, logger: logger)
             return (try await body(call, config, connection), config)
         }
     }

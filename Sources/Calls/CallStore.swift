@@ -15,7 +15,7 @@ struct CallStore: Sendable {
     func insert(
         _ call: Call, idempotencyKey: String?, requestHash: String?, on connection: PooledConnection, logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.write(
             Self.insertQuery(call, idempotencyKey: idempotencyKey, requestHash: requestHash), preparedAs: Insert.self, logger: logger)
     }
 
@@ -36,7 +36,8 @@ struct CallStore: Sendable {
         _ callID: UUID, tenantID: UUID, to userIDs: [UUID], at time: Date, on connection: PooledConnection, logger: Logger
     ) async throws -> [CallOffer] {
         guard !userIDs.isEmpty else { return [] }
-        try await connection.query(Self.offerQuery(callID, tenantID: tenantID, to: userIDs, at: time), preparedAs: Offer.self, logger: logger)
+        try await connection.write(
+            Self.offerQuery(callID, tenantID: tenantID, to: userIDs, at: time), preparedAs: Offer.self, logger: logger)
         // A read orders offers by (offered_at, user_id); uuids compare as their bytes,
         // which is the order of their hex strings.
         return userIDs.sorted { $0.sortsBefore($1) }.map { CallOffer(userId: $0, state: .ringing, offeredAt: time) }
@@ -49,32 +50,32 @@ struct CallStore: Sendable {
         """
     }
 
-    /// Moves `userID`'s offer (or, with nil, every offer) from `ringing` to `state`;
-    /// returns whose offers moved.
+    /// Moves `userID`'s ringing offer (or, with nil, every ringing offer) of `call` to
+    /// `state`; returns whose offers moved. `call` is as read with its row locked, and
+    /// every change to a call's offers holds that lock, so its ringing offers are the
+    /// ones in the table: the update is sent ahead (`PooledConnection.write`) and what
+    /// it moves is known without waiting for it.
     @discardableResult
     func settleRingingOffers(
-        _ callID: UUID, tenantID: UUID, user userID: UUID? = nil, except: UUID? = nil, to state: CallOffer.State,
-        on connection: PooledConnection, logger: Logger
+        of call: Call, user userID: UUID? = nil, to state: CallOffer.State, on connection: PooledConnection, logger: Logger
     ) async throws -> [UUID] {
-        let rows = try await connection.query(
-            Self.settleQuery(callID, tenantID: tenantID, user: userID, except: except, to: state), preparedAs: Settle.self, logger: logger)
-        var users: [UUID] = []
-        for try await row in rows { users.append(try row.decode(UUID.self)) }
-        return users
+        let moving = call.offers.filter { $0.state == .ringing && (userID == nil || $0.userId == userID) }.map(\.userId)
+        guard !moving.isEmpty else { return [] }
+        try await connection.write(
+            Self.settleQuery(call.id, tenantID: call.tenantID, user: userID, to: state), preparedAs: Settle.self, logger: logger)
+        return moving
     }
 
-    static func settleQuery(_ callID: UUID, tenantID: UUID, user userID: UUID?, except: UUID?, to state: CallOffer.State) -> PostgresQuery {
+    static func settleQuery(_ callID: UUID, tenantID: UUID, user userID: UUID?, to state: CallOffer.State) -> PostgresQuery {
         """
         UPDATE call_offers SET state = \(state.rawValue)
         WHERE call_id = \(callID) AND tenant_id = \(tenantID) AND state = 'ringing'
           AND (\(userID)::uuid IS NULL OR user_id = \(userID))
-          AND (\(except)::uuid IS NULL OR user_id <> \(except))
-        RETURNING user_id
         """
     }
 
     func update(_ call: Call, on connection: PooledConnection, logger: Logger) async throws {
-        try await connection.query(Self.updateQuery(call), preparedAs: Update.self, logger: logger)
+        try await connection.write(Self.updateQuery(call), preparedAs: Update.self, logger: logger)
     }
 
     static func updateQuery(_ call: Call) -> PostgresQuery {
@@ -88,13 +89,23 @@ struct CallStore: Sendable {
 
     /// The call (locked for update when `lock`), with names and offers.
     func find(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PooledConnection, logger: Logger) async throws -> Call? {
-        if lock {
-            let locked = try await connection.query(Self.lockQuery(tenantID, id: id), preparedAs: Lock.self, logger: logger)
-            var found = false
-            for try await _ in locked { found = true }
-            guard found else { return nil }
+        try await findAhead(tenantID, id: id, lock: lock, on: connection, logger: logger).value()
+    }
+
+    /// `find`, read ahead (`PooledConnection.readAhead`): the lock and the read are sent
+    /// one behind the other and waited for once. The read runs once the lock is held, so
+    /// it sees the call as the transaction that held it before left it.
+    func findAhead(_ tenantID: UUID, id: UUID, lock: Bool = false, on connection: PooledConnection, logger: Logger) async -> Ahead<Call?> {
+        let locked = lock ? await connection.readAhead(Self.lockQuery(tenantID, id: id), preparedAs: Lock.self, logger: logger) : nil
+        let read = await connection.readAhead(Self.listQuery(tenantID, ids: [id]), preparedAs: One.self, logger: logger)
+        return read.decoded { rows in
+            if let locked {
+                var found = false
+                for try await _ in try await locked.rows() { found = true }
+                guard found else { return nil }
+            }
+            return try await Self.calls(tenantID, ids: [id], from: rows).first
         }
-        return try await list(tenantID, ids: [id], on: connection, logger: logger).first
     }
 
     /// Calls by id, in the order given, with names and offers.
@@ -105,6 +116,11 @@ struct CallStore: Sendable {
             ids.count == 1
             ? try await connection.query(query, preparedAs: One.self, logger: logger)
             : try await connection.query(query, preparedAs: List.self, logger: logger)
+        return try await Self.calls(tenantID, ids: ids, from: rows)
+    }
+
+    /// The calls `listQuery` read, in the order of `ids`.
+    static func calls(_ tenantID: UUID, ids: [UUID], from rows: CollectedRows) async throws -> [Call] {
         var calls: [UUID: Call] = [:]
         for try await postgresRow in rows {
             var columns = postgresRow.makeIterator()
@@ -171,7 +187,7 @@ struct CallStore: Sendable {
         ).sql
     }
     enum Offer: PreparedSQL { static let sql = CallStore.offerQuery(UUID(), tenantID: UUID(), to: [], at: Date()).sql }
-    enum Settle: PreparedSQL { static let sql = CallStore.settleQuery(UUID(), tenantID: UUID(), user: nil, except: nil, to: .missed).sql }
+    enum Settle: PreparedSQL { static let sql = CallStore.settleQuery(UUID(), tenantID: UUID(), user: nil, to: .missed).sql }
     enum Lock: PreparedSQL { static let sql = CallStore.lockQuery(UUID(), id: UUID()).sql }
     enum ByIdempotencyKey: PreparedSQL { static let sql = CallStore.idempotencyQuery(UUID(), caller: UUID(), key: "").sql }
 
@@ -214,17 +230,19 @@ struct CallStore: Sendable {
         ) o ON true
         """
 
-    /// The call this caller made with `key`, and the hash of the request that made it.
-    func find(
+    /// The call this caller made with `key`, and the hash of the request that made it,
+    /// read ahead (`PooledConnection.readAhead`).
+    func findAhead(
         _ tenantID: UUID, caller: UUID, idempotencyKey key: String, on connection: PooledConnection, logger: Logger
-    ) async throws -> (id: UUID, requestHash: String?)? {
-        let rows = try await connection.query(
-            Self.idempotencyQuery(tenantID, caller: caller, key: key), preparedAs: ByIdempotencyKey.self, logger: logger)
-        for try await row in rows {
-            var columns = row.makeIterator()
-            return (try columns.column(UUID.self), try columns.column(String?.self))
+    ) async -> Ahead<(id: UUID, requestHash: String?)?> {
+        let query = Self.idempotencyQuery(tenantID, caller: caller, key: key)
+        return await connection.readAhead(query, preparedAs: ByIdempotencyKey.self, logger: logger).decoded { rows in
+            for try await row in rows {
+                var columns = row.makeIterator()
+                return (try columns.column(UUID.self), try columns.column(String?.self))
+            }
+            return nil
         }
-        return nil
     }
 
     /// Every active staff member (or only `userID`) with what routing needs to know.
@@ -292,9 +310,10 @@ struct CallStore: Sendable {
     /// Serialises routing decisions within one tenant (round robin must not hand two
     /// calls to the same free agent): a call that picks among everyone free (ring-all,
     /// round robin) takes the tenant's routing lock exclusively, to the end of the
-    /// transaction.
+    /// transaction. Sent ahead (`PooledConnection.write`): the routing read sent next
+    /// runs once the lock is held.
     func lockRouting(_ tenantID: UUID, on connection: PooledConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.write(
             "SELECT pg_advisory_xact_lock(hashtext('calls:' || \(tenantID.uuidString))), \(unescaped: Self.genericPlans)",
             logger: logger)
     }
@@ -320,7 +339,7 @@ struct CallStore: Sendable {
     {
         let (low, high) = first.sortsBefore(second) ? (first, second) : (second, first)
         // A SELECT evaluates its output expressions left to right: shared lock first.
-        try await connection.query(
+        try await connection.write(
             """
             SELECT pg_advisory_xact_lock_shared(k), pg_advisory_xact_lock(k::int4, hashtext(\(low.uuidString))),
                    pg_advisory_xact_lock(k::int4, hashtext(\(high.uuidString))), \(unescaped: Self.genericPlans)

@@ -31,10 +31,9 @@ struct CallTransitions: Sendable {
         call.answeredAt = Date()
         call.ringDeadline = nil
         try await store.update(call, on: connection, logger: logger)
-        try await store.settleRingingOffers(call.id, tenantID: call.tenantID, user: user.id, to: .accepted, on: connection, logger: logger)
+        let accepted = try await store.settleRingingOffers(of: call, user: user.id, to: .accepted, on: connection, logger: logger)
         let others = try await store.settleRingingOffers(
-            call.id, tenantID: call.tenantID, to: .answeredElsewhere, on: connection, logger: logger
-        )
+            of: call.settlingOffers(of: accepted, to: .accepted), to: .answeredElsewhere, on: connection, logger: logger)
         for party in [call.caller, user] where party.type == .staff {
             try await presence.markBusyForCall(call.tenantID, party.id, on: connection, logger: logger)
         }
@@ -57,8 +56,7 @@ struct CallTransitions: Sendable {
         guard call.status == .ringing, call.offers.contains(where: { $0.userId == userID && $0.state == .ringing }) else {
             throw CallError.conflict("The call is not ringing for you.")
         }
-        let declined = try await store.settleRingingOffers(
-            call.id, tenantID: call.tenantID, user: userID, to: .declined, on: connection, logger: logger)
+        let declined = try await store.settleRingingOffers(of: call, user: userID, to: .declined, on: connection, logger: logger)
         // The call row is locked, so the offers are as read plus this change.
         let call = call.settlingOffers(of: declined, to: .declined)
         switch call.strategy {
@@ -93,7 +91,7 @@ struct CallTransitions: Sendable {
         call.endedBy = userID
         call.ringDeadline = nil
         try await store.update(call, on: connection, logger: logger)
-        let rung = try await store.settleRingingOffers(call.id, tenantID: call.tenantID, to: .cancelled, on: connection, logger: logger)
+        let rung = try await store.settleRingingOffers(of: call, to: .cancelled, on: connection, logger: logger)
         try await events.emit(
             "call.cancelled", call, to: rung + [call.caller.id], payload: CallEvents.CallOnly(callId: call.id),
             on: connection, logger: logger
@@ -137,7 +135,7 @@ struct CallTransitions: Sendable {
     func timeOut(_ call: Call, settings: CallSettings, on connection: PooledConnection, logger: Logger) async throws -> Call {
         guard call.status == .ringing else { return call }
         if call.strategy == .roundRobin {
-            try await store.settleRingingOffers(call.id, tenantID: call.tenantID, to: .timedOut, on: connection, logger: logger)
+            try await store.settleRingingOffers(of: call, to: .timedOut, on: connection, logger: logger)
             return try await offerNext(
                 try await reload(call, on: connection, logger: logger), settings: settings, on: connection, logger: logger)
         }
@@ -173,7 +171,7 @@ struct CallTransitions: Sendable {
         call.endedAt = Date()
         call.ringDeadline = nil
         try await store.update(call, on: connection, logger: logger)
-        let rung = try await store.settleRingingOffers(call.id, tenantID: call.tenantID, to: .missed, on: connection, logger: logger)
+        let rung = try await store.settleRingingOffers(of: call, to: .missed, on: connection, logger: logger)
         try await events.emit(
             "call.missed", call, to: rung + [call.caller.id], payload: CallEvents.Missed(callId: call.id, reason: reason),
             on: connection, logger: logger

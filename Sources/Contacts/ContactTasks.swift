@@ -49,8 +49,9 @@ public struct ContactTasks: Sendable {
             let assignee = contact.ownerId ?? fallbackAssignee
             let id = UUID.timeOrdered()
             let title = "Call back \(contact.name) (missed call)"
-            try await connection.query(
-                Self.callbackQuery(id: id, tenantID, contact: contact.id, title: String(title.prefix(300)), assignee: assignee, callID: callID),
+            try await connection.write(
+                Self.callbackQuery(
+                    id: id, tenantID, contact: contact.id, title: String(title.prefix(300)), assignee: assignee, callID: callID),
                 preparedAs: InsertCallback.self, logger: logger)
             struct Created: Encodable {
                 let taskId: UUID
@@ -71,7 +72,8 @@ public struct ContactTasks: Sendable {
             static let sql = Writer.callbackQuery(id: UUID(), UUID(), contact: UUID(), title: "", assignee: nil, callID: UUID()).sql
         }
 
-        static func callbackQuery(id: UUID, _ tenantID: UUID, contact: UUID, title: String, assignee: UUID?, callID: UUID) -> PostgresQuery {
+        static func callbackQuery(id: UUID, _ tenantID: UUID, contact: UUID, title: String, assignee: UUID?, callID: UUID) -> PostgresQuery
+        {
             """
             INSERT INTO contact_tasks (id, tenant_id, contact_id, kind, title, assignee_id, call_id)
             VALUES (\(id), \(tenantID), \(contact), 'callback', \(title), \(assignee), \(callID))

@@ -36,8 +36,27 @@ public struct CustomerContacts: Sendable {
     public func resolve(
         _ tenantID: UUID, customer userID: UUID, settings: TenantSettings, on connection: PooledConnection, logger: Logger
     ) async throws -> CustomerContact? {
-        let linked = try await connection.query(Self.linkedQuery(tenantID, customer: userID), preparedAs: Linked.self, logger: logger)
-        if let contact = try await ContactStore.contacts(from: linked, tenantID: tenantID).first { return Self.summary(contact) }
+        try await resolve(
+            tenantID, customer: userID, linked: linkedAhead(tenantID, customer: userID, on: connection, logger: logger), settings: settings,
+            on: connection, logger: logger)
+    }
+
+    /// The contact linked to the customer, read ahead (`PooledConnection.readAhead`), for
+    /// `resolve(_:customer:linked:settings:on:logger:)`.
+    public func linkedAhead(_ tenantID: UUID, customer userID: UUID, on connection: PooledConnection, logger: Logger) async
+        -> Ahead<CustomerContact?>
+    {
+        await connection.readAhead(Self.linkedQuery(tenantID, customer: userID), preparedAs: Linked.self, logger: logger).decoded { rows in
+            try await ContactStore.contacts(from: rows, tenantID: tenantID).first.map(Self.summary)
+        }
+    }
+
+    /// `resolve`, starting from the linked contact's read (`linkedAhead`) sent earlier.
+    public func resolve(
+        _ tenantID: UUID, customer userID: UUID, linked: Ahead<CustomerContact?>, settings: TenantSettings, on connection: PooledConnection,
+        logger: Logger
+    ) async throws -> CustomerContact? {
+        if let contact = try await linked.value() { return contact }
         guard let user = try await UserStore().find(tenantID, id: userID, on: connection, logger: logger), user.role == .customer
         else { return nil }
         let phone = user.phone.flatMap { try? PhoneNumber(parsing: $0, defaultCountryCode: settings.defaultCountryCode).e164 }
@@ -52,10 +71,13 @@ public struct CustomerContacts: Sendable {
         if settings.contacts.autoAssign {
             draft.ownerID = try await assignment.nextOwners(tenantID, count: 1, on: connection, logger: logger).first
         }
-        let contact = try await store.insert(draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
-        try await timeline.record(tenantID, contact: contact.id, kind: .created, actor: userID, data: ["source": "portal"], on: connection, logger: logger)
+        let contact = try await store.insert(
+            draft, id: UUID.timeOrdered(), tenantID: tenantID, createdBy: nil, on: connection, logger: logger)
+        try await timeline.record(
+            tenantID, contact: contact.id, kind: .created, actor: userID, data: ["source": "portal"], on: connection, logger: logger)
         if let owner = contact.ownerID {
-            try await assignment.announce(tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)
+            try await assignment.announce(
+                tenantID, contacts: [(contact.id, contact.name, contact.phone, owner)], by: nil, on: connection, logger: logger)
         }
         return Self.summary(contact)
     }

@@ -177,7 +177,7 @@ struct ConversationStore: Sendable {
         _ tenantID: UUID, _ newest: [(id: UUID, messageAt: Date, preview: String)], on connection: PooledConnection, logger: Logger
     ) async throws {
         guard !newest.isEmpty else { return }
-        try await connection.query(Self.touchInboundQuery(tenantID, newest), preparedAs: TouchInbound.self, logger: logger)
+        try await connection.write(Self.touchInboundQuery(tenantID, newest), preparedAs: TouchInbound.self, logger: logger)
     }
 
     enum TouchInbound: PreparedSQL {
@@ -302,7 +302,7 @@ struct ConversationStore: Sendable {
     /// WhatsApp refused a free-form message with 131047: the window is closed until
     /// the customer writes again.
     func closeWindow(_ tenantID: UUID, id: UUID, on connection: PooledConnection, logger: Logger) async throws {
-        try await connection.query(
+        try await connection.write(
             "UPDATE conversations SET window_closed_at = now(), updated_at = now() WHERE tenant_id = \(tenantID) AND id = \(id)",
             logger: logger
         )

@@ -192,7 +192,7 @@ struct MessageStore: Sendable {
         _ saved: [(message: ChatMessage, statusAt: Date)], tenantID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws {
         guard !saved.isEmpty else { return }
-        try await connection.query(Self.saveDeliveriesQuery(tenantID, saved), preparedAs: SaveDeliveries.self, logger: logger)
+        try await connection.write(Self.saveDeliveriesQuery(tenantID, saved), preparedAs: SaveDeliveries.self, logger: logger)
     }
 
     enum SaveDeliveries: PreparedSQL {

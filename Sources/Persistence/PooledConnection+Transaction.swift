@@ -29,26 +29,62 @@ extension PooledConnection {
     /// behind them, so its first read costs no wait of its own even when it is a
     /// prepared statement, which cannot be sent with them. `first` must only read:
     /// should BEGIN fail, it ran outside the transaction, without its settings.
+    ///
+    /// The connection `first` and `body` get sends `write`s ahead; COMMIT waits for them.
     func inTransaction<First: Sendable, Result: Sendable>(
         opening: [PostgresQuery], first: (PooledConnection) async throws -> First, logger: Logger,
         _ body: (PooledConnection, [CollectedRows], First) async throws -> Result
     ) async throws -> Result {
         guard !isClosed else { throw ConnectionClosed() }
+        var transaction = self
+        let writes = WritesInFlight()
+        transaction.writes = writes
         var opened = send("BEGIN", logger: logger).map { _ in [CollectedRows]() }
         for statement in opening {
             opened = opened.and(send(statement, logger: logger)).map { rows, next in rows + [CollectedRows(rows: next.rows)] }
         }
         let value: Result
         do {
-            let early = try await first(self)
+            let early = try await first(transaction)
             let openingRows = try await watch.answer(opened, on: postgres)
-            value = try await body(self, openingRows, early)
+            value = try await body(transaction, openingRows, early)
         } catch {
             if !isClosed { try await query("ROLLBACK", logger: logger) }
-            throw error
+            // A write sent ahead that failed is why the statements after it failed.
+            throw await firstFailure(of: writes.take()) ?? error
         }
-        try await query("COMMIT", logger: logger)
+        try await commit(after: writes.take(), logger: logger)
         return value
+    }
+
+    /// COMMIT, sent behind `writes` and waited for together with them: the first of
+    /// them to fail is thrown (COMMIT then rolled back).
+    private func commit(after writes: [EventLoopFuture<CollectedRows>], logger: Logger) async throws {
+        guard !writes.isEmpty else {
+            try await query("COMMIT", logger: logger)
+            return
+        }
+        guard !isClosed else { throw ConnectionClosed() }
+        let commit = send("COMMIT", logger: logger).flatMapThrowing { result in
+            // A COMMIT that found the transaction failed answers ROLLBACK.
+            guard result.metadata.command == "COMMIT" else { throw RolledBack() }
+            return CollectedRows(rows: [])
+        }
+        let outcomes = try await watch.answer(EventLoopFuture.whenAllComplete(writes + [commit], on: postgres.eventLoop), on: postgres)
+        for outcome in outcomes { _ = try outcome.get() }
+    }
+
+    /// The first failure among `writes`, once all of them are answered.
+    private func firstFailure(of writes: [EventLoopFuture<CollectedRows>]) async -> (any Error)? {
+        guard !writes.isEmpty else { return nil }
+        let outcomes: [Swift.Result<CollectedRows, any Error>]
+        do {
+            outcomes = try await watch.answer(EventLoopFuture.whenAllComplete(writes, on: postgres.eventLoop), on: postgres)
+        } catch {
+            return error
+        }
+        for case .failure(let error) in outcomes { return error }
+        return nil
     }
 
     /// BEGIN, `statements` and COMMIT sent at once and waited for once: a transaction

@@ -9,6 +9,8 @@ import PostgresNIO
 public struct PooledConnection: Sendable {
     let postgres: PostgresConnection
     let watch: StatementWatch
+    /// The open transaction's writes sent ahead (`write`); nil outside a transaction.
+    var writes: WritesInFlight? = nil
 
     /// True once the connection's channel has closed: nothing sent now would be answered.
     public var isClosed: Bool { postgres.isClosed }
@@ -67,6 +69,8 @@ public struct PooledConnection: Sendable {
         _ query: PostgresQuery, preparedAs tag: Tag.Type, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> CollectedRows {
         precondition(query.sql == Tag.sql, "\(Tag.self) is not the statement this query builds")
-        return CollectedRows(rows: try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line))
+        let rows = try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line)
+        PreparedOnConnections.shared.learn(tag, on: postgres)
+        return CollectedRows(rows: rows)
     }
 }

@@ -137,7 +137,7 @@ public struct StoredDeliveries: Sendable {
         _ notes: [(id: UUID, note: String)], tenantID: UUID, in _: Table.Type, on connection: PooledConnection, logger: Logger
     ) async throws {
         let query = Annotate<Table>.query(tenantID: tenantID, notes: notes)
-        try await connection.query(query, preparedAs: Annotate<Table>.self, logger: logger)
+        try await connection.write(query, preparedAs: Annotate<Table>.self, logger: logger)
     }
 
     /// Records a failed attempt: retried after 1, 2, 4 ... seconds (at most 5 minutes).

@@ -19,7 +19,7 @@ public struct ContactTimeline: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         let json = String(decoding: try encoder.encode(data), as: UTF8.self)
         let query = Self.recordQuery(tenantID, contact: contactID, kind: kind, actor: actor, occurredAt: occurredAt, json: json)
-        try await connection.query(query, preparedAs: Record.self, logger: logger)
+        try await connection.write(query, preparedAs: Record.self, logger: logger)
     }
 
     /// Notes, calls, messages and payments all record here: prepared.
@@ -73,7 +73,7 @@ public struct ContactTimeline: Sendable {
     /// Records `entries` (of any contacts) in one statement.
     public func record(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
-        try await connection.query(Self.recordManyQuery(tenantID, entries), preparedAs: RecordMany.self, logger: logger)
+        try await connection.write(Self.recordManyQuery(tenantID, entries), preparedAs: RecordMany.self, logger: logger)
     }
 
     /// Batches of WhatsApp messages record here: prepared.

@@ -19,7 +19,7 @@ public struct EventOutbox: Sendable {
         _ tenantID: UUID, type: String, audience: EventAudience, payload: String,
         on connection: PooledConnection, logger: Logger
     ) async throws {
-        try await connection.query(
+        try await connection.write(
             Self.emitQuery(tenantID, type: type, audience: audience, payload: payload), preparedAs: Emit.self, logger: logger)
     }
 
@@ -64,7 +64,7 @@ public struct EventOutbox: Sendable {
     /// delivery order, follow it), each with its NOTIFY as `emit` does.
     public func emit(_ tenantID: UUID, _ entries: [Entry], on connection: PooledConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
-        try await connection.query(Self.emitManyQuery(tenantID, entries), preparedAs: EmitMany.self, logger: logger)
+        try await connection.write(Self.emitManyQuery(tenantID, entries), preparedAs: EmitMany.self, logger: logger)
     }
 
     enum EmitMany: PreparedSQL {
