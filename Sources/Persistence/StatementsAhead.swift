@@ -115,7 +115,7 @@ extension PooledConnection {
         // A statement not yet prepared on this connection is held back by PostgresNIO
         // until its preparation is answered, behind statements sent meanwhile.
         let prepared = PreparedOnConnections.shared.knows(tag, on: postgres)
-        let task = Task.immediate {
+        Task.immediate {
             if pthread_equal(pthread_self(), caller) != 0 { here.mark() }
             do {
                 var rows: [PostgresRow] = []
@@ -130,7 +130,9 @@ extension PooledConnection {
         }
         if !prepared || !here.started {
             Counter(label: MetricNames.databaseStatementsNotSentAhead).increment()
-            await task.value
+            // Through the watch: should the connection die under the statement,
+            // PostgresNIO may never answer it. Its outcome stays in the future.
+            _ = try? await watch.answer(answer.futureResult, on: postgres)
         }
         return answer.futureResult
     }
