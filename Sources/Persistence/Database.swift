@@ -104,20 +104,6 @@ public final class Database: Service, Sendable {
         }
     }
 
-    /// Runs `body` on a pooled connection outside any transaction, for one statement
-    /// that crosses tenants by itself: a database function that admits every tenant
-    /// for its own query only (migrations/0020). One round trip where a cross-tenant
-    /// transaction takes four (BEGIN, the scope, the statement, COMMIT); for reads run
-    /// so often that those count, such as the event fan-out's.
-    public func withSelfScopedCrossTenantStatement<Result: Sendable>(
-        _ purpose: CrossTenantPurpose,
-        logger: Logger,
-        _ body: (PooledConnection) async throws -> Result
-    ) async throws -> Result {
-        logger.debug("cross-tenant statement", metadata: ["purpose": "\(purpose.rawValue)"])
-        return try await timedLease { connection in try await body(connection) }
-    }
-
     /// Lets a transaction past row-level security's tenant scope (see `CrossTenantPurpose`).
     private static let crossTenantScope: PostgresQuery = "SELECT set_config('switchboard.cross_tenant', 'on', true)"
 

@@ -213,40 +213,6 @@ struct OutboxTests {
         }
     }
 
-    /// The fan-out read crosses tenants by itself (migrations/0020): whatever calls
-    /// it, a tenant transaction included, is scoped as before once it returns.
-    @Test("the fan-out read's cross-tenant scope ends with its own statement")
-    func fanOutReadScopeEndsWithIt() async throws {
-        try await TestApp.run { app in
-            let acme = try await app.seedTenant("acme")
-            let globex = try await app.seedTenant("globex")
-            for tenant in [acme, globex] {
-                try await app.database.withTenant(tenant.id, logger: Self.logger) { connection in
-                    try await EventOutbox().emit(
-                        tenant.id, type: "test.marker", audience: .staff, payload: #"{"marker":"\#(tenant.slug)"}"#,
-                        on: connection, logger: Self.logger
-                    )
-                }
-            }
-            #expect(try await Self.read(2, from: OutboxReader(database: app.database)).count == 2)
-            let (fannedOut, globexAfter, scope) = try await app.database.withTenant(acme.id, logger: Self.logger) { connection in
-                let fannedOut = try await connection.query(
-                    "SELECT count(*) FROM switchboard_events_for_fan_out('0'::xid8, 0, 100)", logger: Self.logger
-                ).decode(Int.self).first { _ in true }
-                let globexAfter = try await connection.query(
-                    "SELECT count(*) FROM events WHERE tenant_id = \(globex.id)", logger: Self.logger
-                ).decode(Int.self).first { _ in true }
-                let scope = try await connection.query(
-                    "SELECT coalesce(current_setting('switchboard.cross_tenant', true), '')", logger: Self.logger
-                ).decode(String.self).first { _ in true }
-                return (fannedOut, globexAfter, scope)
-            }
-            #expect(fannedOut == 2, "the function reads every tenant's events")
-            #expect(globexAfter == 0, "after it, the tenant transaction sees only its own tenant's rows")
-            #expect(scope == "")
-        }
-    }
-
     @Test("retention prunes only events past the window")
     func retention() async throws {
         try await TestApp.run { app in
