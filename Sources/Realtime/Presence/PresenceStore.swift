@@ -23,13 +23,8 @@ public struct PresenceStore: Sendable {
     public func connected(tenantID: UUID, userID: UUID, nodeID: UUID, logger: Logger) async throws {
         try await database.withTenant(tenantID, logger: logger) { connection in
             let before = try await lockedPresence(tenantID, userID, on: connection, logger: logger)
-            try await connection.query(
-                """
-                INSERT INTO live_connections (node_id, tenant_id, user_id, connections) VALUES (\(nodeID), \(tenantID), \(userID), 1)
-                ON CONFLICT (node_id, tenant_id, user_id) DO UPDATE SET connections = live_connections.connections + 1
-                """,
-                logger: logger
-            )
+            try await connection.write(
+                Self.countConnectionQuery(tenantID, userID, nodeID), preparedAs: CountConnection.self, logger: logger)
             if !before.connected {
                 try await announce(tenantID, userID, status: before.status, connected: true, on: connection, logger: logger)
             }
@@ -40,18 +35,8 @@ public struct PresenceStore: Sendable {
     public func disconnected(tenantID: UUID, userID: UUID, nodeID: UUID, logger: Logger) async throws {
         try await database.withTenant(tenantID, logger: logger) { connection in
             _ = try await lockedPresence(tenantID, userID, on: connection, logger: logger)
-            try await connection.query(
-                """
-                WITH lowered AS (
-                    UPDATE live_connections SET connections = connections - 1
-                    WHERE node_id = \(nodeID) AND tenant_id = \(tenantID) AND user_id = \(userID) AND connections > 1
-                    RETURNING 1
-                )
-                DELETE FROM live_connections
-                WHERE node_id = \(nodeID) AND tenant_id = \(tenantID) AND user_id = \(userID) AND NOT EXISTS (SELECT 1 FROM lowered)
-                """,
-                logger: logger
-            )
+            try await connection.write(
+                Self.uncountConnectionQuery(tenantID, userID, nodeID), preparedAs: UncountConnection.self, logger: logger)
             let after = try await lockedPresence(tenantID, userID, on: connection, logger: logger)
             if !after.connected {
                 try await announce(tenantID, userID, status: after.status, connected: false, on: connection, logger: logger)
@@ -127,28 +112,61 @@ public struct PresenceStore: Sendable {
     func lockedPresence(
         _ tenantID: UUID, _ userID: UUID, on connection: PooledConnection, logger: Logger
     ) async throws -> (status: PresenceStatus, connected: Bool) {
-        try await connection.query(
-            "INSERT INTO presence (tenant_id, user_id) VALUES (\(tenantID), \(userID)) ON CONFLICT DO NOTHING",
-            logger: logger
-        )
+        try await connection.write(Self.ensureRowQuery(tenantID, userID), preparedAs: EnsureRow.self, logger: logger)
         let rows = try await connection.query(
-            """
-            SELECT p.status, EXISTS (
-                SELECT 1 FROM live_connections lc JOIN nodes n ON n.id = lc.node_id
-                WHERE lc.tenant_id = p.tenant_id AND lc.user_id = p.user_id
-                  AND n.heartbeat_at > now() - make_interval(secs => \(timeoutSeconds))
-            )
-            FROM presence p WHERE p.tenant_id = \(tenantID) AND p.user_id = \(userID)
-            FOR UPDATE OF p
-            """,
-            logger: logger
-        )
+            Self.lockedQuery(tenantID, userID, nodeTimeoutSeconds: timeoutSeconds), preparedAs: Locked.self, logger: logger)
         for try await row in rows {
             var columns = row.makeIterator()
             let (status, connected) = (try columns.column(String.self), try columns.column(Bool.self))
             return (PresenceStatus(rawValue: status) ?? .available, connected)
         }
         return (.available, false)
+    }
+
+    /// Every connect and disconnect of a staff user, and both ends of an accepted call
+    /// for each staff party, lock the user's presence: prepared, the lock's read is
+    /// planned once per connection (0.7-0.8 ms of planning a run unprepared, in
+    /// `BENCH_PG_STATEMENTS=1 ops/bench calls` as agents connect).
+    enum EnsureRow: PreparedSQL { static let sql = PresenceStore.ensureRowQuery(UUID(), UUID()).sql }
+    enum Locked: PreparedSQL { static let sql = PresenceStore.lockedQuery(UUID(), UUID(), nodeTimeoutSeconds: 0).sql }
+
+    /// A connection's count on its node, kept with the connect and disconnect above.
+    enum CountConnection: PreparedSQL { static let sql = PresenceStore.countConnectionQuery(UUID(), UUID(), UUID()).sql }
+    enum UncountConnection: PreparedSQL { static let sql = PresenceStore.uncountConnectionQuery(UUID(), UUID(), UUID()).sql }
+
+    static func countConnectionQuery(_ tenantID: UUID, _ userID: UUID, _ nodeID: UUID) -> PostgresQuery {
+        """
+        INSERT INTO live_connections (node_id, tenant_id, user_id, connections) VALUES (\(nodeID), \(tenantID), \(userID), 1)
+        ON CONFLICT (node_id, tenant_id, user_id) DO UPDATE SET connections = live_connections.connections + 1
+        """
+    }
+
+    static func uncountConnectionQuery(_ tenantID: UUID, _ userID: UUID, _ nodeID: UUID) -> PostgresQuery {
+        """
+        WITH lowered AS (
+            UPDATE live_connections SET connections = connections - 1
+            WHERE node_id = \(nodeID) AND tenant_id = \(tenantID) AND user_id = \(userID) AND connections > 1
+            RETURNING 1
+        )
+        DELETE FROM live_connections
+        WHERE node_id = \(nodeID) AND tenant_id = \(tenantID) AND user_id = \(userID) AND NOT EXISTS (SELECT 1 FROM lowered)
+        """
+    }
+
+    static func ensureRowQuery(_ tenantID: UUID, _ userID: UUID) -> PostgresQuery {
+        "INSERT INTO presence (tenant_id, user_id) VALUES (\(tenantID), \(userID)) ON CONFLICT DO NOTHING"
+    }
+
+    static func lockedQuery(_ tenantID: UUID, _ userID: UUID, nodeTimeoutSeconds: Double) -> PostgresQuery {
+        """
+        SELECT p.status, EXISTS (
+            SELECT 1 FROM live_connections lc JOIN nodes n ON n.id = lc.node_id
+            WHERE lc.tenant_id = p.tenant_id AND lc.user_id = p.user_id
+              AND n.heartbeat_at > now() - make_interval(secs => \(nodeTimeoutSeconds))
+        )
+        FROM presence p WHERE p.tenant_id = \(tenantID) AND p.user_id = \(userID)
+        FOR UPDATE OF p
+        """
     }
 
     func announce(
