@@ -43,13 +43,13 @@ public struct ConversationService: Sendable {
         }
     }
 
-    /// A page of the conversation's messages, newest first, before `beforeSeq`.
+    /// A page of the conversation's messages, newest first, after `cursor` in that order.
     public func messages(
-        _ id: UUID, before cursor: Int64?, limit: Int, by actor: ConversationActor, logger: Logger
-    ) async throws -> [(message: ChatMessage, seq: Int64)] {
+        _ id: UUID, after cursor: MessageCursor?, limit: Int, by actor: ConversationActor, logger: Logger
+    ) async throws -> [(message: ChatMessage, cursor: MessageCursor)] {
         try await database.withTenant(actor.tenantID, logger: logger) { connection in
             _ = try await visible(id, by: actor, on: connection, logger: logger)
-            return try await messages.page(actor.tenantID, conversation: id, before: cursor, limit: limit, on: connection, logger: logger)
+            return try await messages.page(actor.tenantID, conversation: id, after: cursor, limit: limit, on: connection, logger: logger)
         }
     }
 
@@ -132,7 +132,7 @@ public struct ConversationService: Sendable {
             outcome = try await database.withTenant(actor.tenantID, logger: logger) { connection in
                 try await post(content, to: id, by: actor, idempotencyKey: idempotencyKey, on: connection, logger: logger)
             }
-        } catch where error.violatedUniqueConstraint == "messages_idempotency_key" {
+        } catch  where error.violatedUniqueConstraint == "messages_idempotency_key" {
             // The same request raced itself: answer with the one that committed.
             return try await post(content, to: id, by: actor, idempotencyKey: idempotencyKey, logger: logger)
         }
@@ -146,7 +146,8 @@ public struct ConversationService: Sendable {
     ) async throws -> (conversation: Conversation, message: ChatMessage, replayed: Bool) {
         var conversation = try await visible(id, by: actor, lock: true, on: connection, logger: logger)
         if let idempotencyKey,
-            let earlier = try await messages.find(actor.tenantID, author: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger)
+            let earlier = try await messages.find(
+                actor.tenantID, author: actor.userID, idempotencyKey: idempotencyKey, on: connection, logger: logger)
         {
             guard earlier.requestHash == content.fingerprint, earlier.message.conversationID == id else {
                 throw ConversationError.idempotencyKeyReused
@@ -258,7 +259,9 @@ public struct ConversationService: Sendable {
     }
 
     /// Resolves or reopens the conversation; the same status again changes nothing.
-    public func setStatus(_ id: UUID, to status: Conversation.Status, by actor: ConversationActor, logger: Logger) async throws -> Conversation {
+    public func setStatus(_ id: UUID, to status: Conversation.Status, by actor: ConversationActor, logger: Logger) async throws
+        -> Conversation
+    {
         guard !actor.isCustomer else { throw ConversationError.notFound }
         return try await database.withTenant(actor.tenantID, logger: logger) { connection in
             var conversation = try await visible(id, by: actor, lock: true, on: connection, logger: logger)
@@ -276,7 +279,8 @@ public struct ConversationService: Sendable {
     public func markRead(_ id: UUID, by actor: ConversationActor, logger: Logger) async throws -> Conversation {
         try await database.withTenant(actor.tenantID, logger: logger) { connection in
             let conversation = try await visible(id, by: actor, on: connection, logger: logger)
-            guard let newest = try await store.markRead(actor.tenantID, conversation: id, user: actor.userID, on: connection, logger: logger)
+            guard
+                let newest = try await store.markRead(actor.tenantID, conversation: id, user: actor.userID, on: connection, logger: logger)
             else { return conversation }
             try await events.read(conversation, by: actor, upTo: newest.messageID, on: connection, logger: logger)
             return try await visible(id, by: actor, on: connection, logger: logger)

@@ -110,23 +110,35 @@ struct MessageStore: Sendable {
         return found.map { ($0, hash) }
     }
 
-    /// A page of the conversation, newest first, before the message with `beforeSeq`.
+    /// A page of the conversation, newest first, after `cursor` in that order.
+    ///
+    /// Messages are ordered by their time, then by the order they were stored. An
+    /// inbound WhatsApp message's time is WhatsApp's (whole seconds): batches processed
+    /// side by side (two nodes, or one node's workers draining a backlog), and webhooks
+    /// WhatsApp redelivers late, can store a sender's later message first, and a list
+    /// by storage order alone showed them swapped. The conversation's last message was
+    /// already chosen by time (`ConversationStore.touch`).
     func page(
-        _ tenantID: UUID, conversation: UUID, before cursor: Int64?, limit: Int, on connection: PooledConnection, logger: Logger
-    ) async throws -> [(message: ChatMessage, seq: Int64)] {
+        _ tenantID: UUID, conversation: UUID, after cursor: MessageCursor?, limit: Int, on connection: PooledConnection, logger: Logger
+    ) async throws -> [(message: ChatMessage, cursor: MessageCursor)] {
+        // Exact to the microsecond: a Date bound directly may be off by one. An unnamed
+        // statement is planned with its binds, so a nil cursor drops its condition.
         let rows = try await connection.query(
             """
             SELECT m.seq, \(unescaped: Self.columns) FROM messages m
-            WHERE m.tenant_id = \(tenantID) AND m.conversation_id = \(conversation) AND (\(cursor)::int8 IS NULL OR m.seq < \(cursor))
-            ORDER BY m.seq DESC LIMIT \(limit)
+            WHERE m.tenant_id = \(tenantID) AND m.conversation_id = \(conversation)
+              AND (\(cursor?.microseconds)::int8 IS NULL
+                   OR (m.created_at, m.seq) < (timestamptz 'epoch' + \(cursor?.microseconds) * interval '1 microsecond', \(cursor?.seq)))
+            ORDER BY m.created_at DESC, m.seq DESC LIMIT \(limit)
             """,
             logger: logger
         )
-        var page: [(ChatMessage, Int64)] = []
+        var page: [(ChatMessage, MessageCursor)] = []
         for try await row in rows {
             var cells = row.makeIterator()
             let seq = try cells.column(Int64.self)
-            page.append((try Self.message(&cells), seq))
+            let message = try Self.message(&cells)
+            page.append((message, MessageCursor(createdAt: message.createdAt, seq: seq)))
         }
         return page
     }

@@ -460,10 +460,10 @@ struct WhatsAppWebhookTests {
             #expect(API.isNull(conversation["resolvedAt"]))
             #expect(conversation["lastMessagePreview"] as? String == "newest", "\(conversation)")
             #expect(conversation["unreadCount"] as? Int == 3, "\(conversation)")
-            // The thread is in arrival order, newest arrival first; the timeline in the senders' time.
+            // The thread, newest first, and the timeline are in the senders' time, not in arrival order.
             #expect(
                 try await api.messages(setup.agentToken, conversationID).compactMap { $0["body"] as? String } == [
-                    "older", "newest", "first",
+                    "newest", "older", "first",
                 ])
 
             _ = await API.eventAny(live, "chat.message") {
@@ -590,6 +590,43 @@ struct WhatsAppWebhookTests {
                 #expect(crossed.status == 403)
                 await bLive.close()
             }
+        }
+    }
+
+    /// Batches processed side by side, and webhooks WhatsApp redelivers late, store a
+    /// sender's messages out of order: the thread still reads in WhatsApp's order.
+    @Test("a sender's messages stored out of WhatsApp's order are listed in its order, page by page")
+    func messagesInWhatsAppTimeOrder() async throws {
+        try await Self.withWhatsApp("order") { api, _, setup in
+            let now = Date()
+            // setup: the middle message is stored first, then the oldest, then the newest
+            for (wamid, body, secondsAgo) in [
+                ("wamid.order2", "second", 30.0), ("wamid.order1", "first", 60), ("wamid.order3", "third", 0),
+            ] {
+                let webhook = Bodies.text(
+                    phoneNumberID: setup.number.phoneNumberID, from: "919812345678", wamid: wamid, body: body,
+                    at: now.addingTimeInterval(-secondsAgo))
+                #expect(try await api.deliver(webhook, to: setup.number.webhookPath, appSecret: setup.number.appSecret).status == 200)
+                try await api.eventually("\(body) is stored") {
+                    try await api.count("messages", in: setup.tenant, where: "provider_message_id = '\(wamid)'") == 1
+                }
+            }
+            let conversationID = try #require(try await api.listIDs(setup.ownerToken).first)
+
+            // act and check: one page, then pages of one message each
+            let whole = try await api.messages(setup.agentToken, conversationID).compactMap { $0["body"] as? String }
+            #expect(whole == ["third", "second", "first"], "\(whole)")
+            var paged: [String] = []
+            var cursor: String?
+            repeat {
+                let reply = try await api.send(
+                    .GET, "/v1/conversations/\(conversationID)/messages?limit=1" + (cursor.map { "&cursor=\($0)" } ?? ""),
+                    token: setup.agentToken)
+                try #require(reply.status == 200, "\(reply.body)")
+                paged += ((reply.json["items"] as? [[String: Any]]) ?? []).compactMap { $0["body"] as? String }
+                cursor = reply.json["nextCursor"] as? String
+            } while cursor != nil && paged.count < 10
+            #expect(paged == ["third", "second", "first"], "\(paged)")
         }
     }
 }

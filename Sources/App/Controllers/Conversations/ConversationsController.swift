@@ -98,13 +98,15 @@ struct ConversationsController: Sendable {
         }
         var headers: HTTPFields = [.location: "/v1/conversations/\(conversation.id.uuidString)"]
         if replayed { headers[.init("Idempotent-Replayed")!] = "true" }
-        return EditedResponse(status: created ? .created : .ok, headers: headers, response: ConversationResponse(conversation, forCustomer: true))
+        return EditedResponse(
+            status: created ? .created : .ok, headers: headers, response: ConversationResponse(conversation, forCustomer: true))
     }
 
     func get(_ request: Request, context: TenantRequestContext) async throws -> ConversationResponse {
         let id = try context.pathID()
         let actor = context.conversationActor
-        return ConversationResponse(try await mapped { try await conversations.get(id, by: actor, logger: context.logger) }, forCustomer: actor.isCustomer)
+        return ConversationResponse(
+            try await mapped { try await conversations.get(id, by: actor, logger: context.logger) }, forCustomer: actor.isCustomer)
     }
 
     func update(_ request: Request, context: TenantRequestContext) async throws -> ConversationResponse {
@@ -148,16 +150,16 @@ struct ConversationsController: Sendable {
     func messages(_ request: Request, context: TenantRequestContext) async throws -> Page<MessageResponse> {
         let id = try context.pathID()
         let page = try PageRequest(request)
-        var before: Int64?
+        var after: MessageCursor?
         if let text = page.cursor {
-            before = Int64(text)
-            if before == nil { throw AppError.validation(pointer: "/query/cursor", "is not a cursor this server issued") }
+            after = MessageCursor(text)
+            if after == nil { throw AppError.validation(pointer: "/query/cursor", "is not a cursor this server issued") }
         }
         let rows = try await mapped {
-            try await conversations.messages(id, before: before, limit: page.limit + 1, by: context.conversationActor, logger: context.logger)
+            try await conversations.messages(id, after: after, limit: page.limit + 1, by: context.conversationActor, logger: context.logger)
         }
         let shown = rows.prefix(page.limit)
-        let next = rows.count > page.limit ? shown.last.map { PageRequest.encodeCursor(String($0.seq)) } : nil
+        let next = rows.count > page.limit ? shown.last.map { PageRequest.encodeCursor($0.cursor.description) } : nil
         return Page(items: shown.map { MessageResponse($0.message) }, nextCursor: next)
     }
 
