@@ -1037,7 +1037,7 @@ paths["/v1/conversations/{id}/read"] = {"post": op(
 paths["/v1/conversations/{id}/messages"] = {
     "get": op(
         "listMessages", "A conversation's messages", "Conversations", TENANT_SEC,
-        {"200": ok("One page of messages, newest first.", ref("MessagePage")),
+        {"200": ok("One page of messages, newest first by their time (an inbound WhatsApp message's is WhatsApp's), then by the order they were stored.", ref("MessagePage")),
          **problems(401, 404, 422, 500, 503, d401=D401_TENANT, d404=D404_CONVERSATION,
                     d422="Validation failed (`validation-failed`): `/query/limit` or `/query/cursor` is invalid.")},
         parameters=[P_ID_CONVERSATION, P_LIMIT, P_CURSOR],
