@@ -41,6 +41,21 @@ def cpu_text(cpu):
             f"{fmt(cpu['livekit_cores'], 2)}, {fmt(cpu['other_cores'], 2)}")
 
 
+def bare_text(step):
+    """The bare route's p99 at the step's rate, per node (timed from due, as the set-ups'
+    POSTs are, measured right after the step settled), and the set-up p99 as a multiple
+    of the highest of them."""
+    bares = [b for b in step.get("bare") or [] if b.get("ack_from_due_ms", {}).get("p99") is not None]
+    if not bares:
+        return "—"
+    p99s = [b["ack_from_due_ms"]["p99"] for b in bares]
+    setup = step["setup_ms"].get("p99")
+    ratio = f", {setup / max(p99s):.0f}×" if setup is not None and max(p99s) > 0 else ""
+    errors = sum(b.get("errors", 0) for b in bares)
+    broken = f" ({errors} errors)" if errors else ""
+    return f"{' / '.join(fmt(p) for p in p99s)}{ratio}{broken}"
+
+
 def report(out_dir, machine, command, two_path, one_path, load_before, load_after):
     two = json.load(open(two_path))
     one = json.load(open(one_path))
@@ -50,8 +65,9 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
                  f"{' + '.join(str(n) for n in two['agents_per_node'])} per node; {two['customers']} customers)")
     lines.append("")
     lines.append("| offered/s | calls before | set-ups/s | set-ups | p50 ms | p99 ms | max ms | same node p99 | "
-                 "cross-node p99 | POST answer p50 / p99 ms | sent late p99 ms | errors |")
-    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
+                 "cross-node p99 | POST answer p50 / p99 ms | sent late p99 ms | bare route p99 ms per node, "
+                 "set-up p99 ÷ it | errors |")
+    lines.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|---|")
     for s in two["steps"]:
         d = s["setup_ms"]
         lines.append(
@@ -59,7 +75,8 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
             f"{fmt(s['setups'])} | {fmt(d.get('p50'))} | "
             f"{fmt(d.get('p99'))} | {fmt(d.get('max'))} | {fmt(s['setup_same_node_ms'].get('p99'))} | "
             f"{fmt(s['setup_cross_node_ms'].get('p99'))} | {fmt(s['post_round_trip_ms'].get('p50'))} / "
-            f"{fmt(s['post_round_trip_ms'].get('p99'))} | {fmt(s['lateness_ms'].get('p99'))} | {errors_text(s)} |")
+            f"{fmt(s['post_round_trip_ms'].get('p99'))} | {fmt(s['lateness_ms'].get('p99'))} | {bare_text(s)} | "
+            f"{errors_text(s)} |")
     lines.append("")
     target = two["steps"][0] if two["steps"] else None
     if target:
@@ -72,8 +89,9 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
     lines.append(f"### One node: sustained set-up rate ({one['agents']} agents, all on the node)")
     lines.append("")
     lines.append("| offered/s | calls before | set-ups/s | non-201 answers | other errors | p50 / p99 ms | POST answer p99 ms | "
-                 "sent late p99 ms | CPU cores: node, PostgreSQL, load gen, LiveKit stand-in, others | load avg | passed |")
-    lines.append("|---:|---:|---:|---|---|---|---:|---:|---|---:|---|")
+                 "sent late p99 ms | bare route p99 ms, set-up p99 ÷ it | CPU cores: node, PostgreSQL, load gen, "
+                 "LiveKit stand-in, others | load avg | passed |")
+    lines.append("|---:|---:|---:|---|---|---|---:|---:|---|---|---:|---|")
     for s in one["steps"]:
         d = s["setup_ms"]
         non201 = sum(s["non_201"].values())
@@ -82,7 +100,8 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
             f"| {fmt(s['rate_requested'], 0)} | {fmt(s['calls_made_before_step'])} | {fmt(s['setups_per_second'])} | "
             f"{fmt(non201)} | {errors_text(others)} | "
             f"{fmt(d.get('p50'))} / {fmt(d.get('p99'))} | {fmt(s['post_round_trip_ms'].get('p99'))} | "
-            f"{fmt(s['lateness_ms'].get('p99'))} | {cpu_text(s['cpu'])} | {fmt(s['cpu']['load_average_1m'], 2)} | "
+            f"{fmt(s['lateness_ms'].get('p99'))} | {bare_text(s)} | {cpu_text(s['cpu'])} | "
+            f"{fmt(s['cpu']['load_average_1m'], 2)} | "
             f"{'yes' if s['passed'] else 'no'} |")
     passed = [s for s in one["steps"] if s["passed"]]
     lines.append("")
@@ -103,7 +122,9 @@ def report(out_dir, machine, command, two_path, one_path, load_before, load_afte
             f"{closes or 'none'}; LiveKit stand-in requests: {lk}.")
     lines.append("")
     lines.append("\"calls before\": calls the run had made before the step (warm-up included); each run starts "
-                 "from the same history of finished calls (BENCH_CALLS_HISTORY, 5,000), vacuumed and analysed.")
+                 "from the same history of finished calls (BENCH_CALLS_HISTORY, 5,000), vacuumed and analysed. "
+                 "\"bare route\": `GET /health/live` (no authentication, no database) at the step's rate, shared over "
+                 "the nodes as the POSTs were, for up to 10 s once the step's calls have settled: the run's own baseline.")
     lines.append("")
     lines.append(f"{machine}. Load average before: `{load_before.strip()}`; after: `{load_after.strip()}`.")
     lines.append("")

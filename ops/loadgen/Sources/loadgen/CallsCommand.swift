@@ -8,8 +8,9 @@ import NIOPosix
 /// WebSocket (`GET /v1/realtime?access_token=...`, agent i on node i mod nodes), waits
 /// until the server counts them all as available, runs a short warm-up, then one step per
 /// rate in `--rates` (customers POST `/v1/calls` `{agentId}` spread over the nodes in turn;
-/// see `CallDriver` for what is timed and how agents are freed), and prints the figures
-/// as JSON. One event loop thread does all of it.
+/// see `CallDriver` for what is timed and how agents are freed), each followed by the
+/// bare route at the same rate (`BareRoute`, the run's own baseline), and prints the
+/// figures as JSON. One event loop thread does all of it.
 struct CallsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "calls", abstract: "Call set-up benchmark: POST /v1/calls to call.ringing (ops/bench calls).")
@@ -47,6 +48,10 @@ struct CallsCommand: AsyncParsableCommand {
         let pools = targets.map { HTTPPool(loop: loop, host: $0.host, port: $0.port, limit: connectionsPerNode) }
         let agentPools = targets.map { HTTPPool(loop: loop, host: $0.host, port: $0.port, limit: connectionsPerNode) }
         let driver = CallDriver(loop: loop, agents: roster, customers: customerUsers, pools: pools, agentPools: agentPools)
+        let bareDrivers = targets.map { target in
+            let pool = SourcedHTTPPool(loop: loop, host: target.host, port: target.port, limit: connectionsPerNode, sources: 1)
+            return WebhookDriver(loop: loop, pool: pool, path: BareRoute.path, flavor: BareRoute(), agents: 0)
+        }
         let recorder = LoopRecorder(loop: loop, nodes: targets.count)
         var report: [String: Any] = [
             "label": label, "nodes": targets.count, "agents": roster.count, "customers": customerUsers.count,
@@ -89,6 +94,24 @@ struct CallsCommand: AsyncParsableCommand {
             return result
         }
 
+        // The bare route (no authentication, no database) at the step's rate, shared over
+        // the nodes as the POSTs were, once the step has settled: what this machine gives
+        // a request that does nothing, per node, at that moment.
+        func bareBaseline(rate: Double, seconds: Double) async throws -> [[String: Any]] {
+            let start = monoSeconds()
+            try await loop.submit {
+                for bare in bareDrivers { _ = bare.start(label: "bare", rate: rate / Double(bareDrivers.count), duration: seconds) }
+            }.get()
+            while true {
+                try await Task.sleep(for: .milliseconds(100))
+                let busy = try await loop.submit { bareDrivers.map { $0.busy() } }.get()
+                if !busy.contains(where: { $0.sending || $0.inFlight > 0 }) { break }
+                if !busy.contains(where: \.sending), monoSeconds() - start > seconds + 60 { break }
+            }
+            let kept: Set = ["ack_from_due_ms", "acks_per_second", "errors"]
+            return try await loop.submit { bareDrivers.map { $0.report().filter { kept.contains($0.key) } } }.get()
+        }
+
         // After an overloaded step the server is still working through its backlog; the
         // next step starts once it has answered everything (at most `settle` s later), so
         // each step's figures are its own.
@@ -114,6 +137,7 @@ struct CallsCommand: AsyncParsableCommand {
             result["calls_made_before_step"] = made
             made += result["calls_sent"] as? Int ?? 0
             result["settle_seconds_after"] = try await settleDown()
+            result["bare"] = try await bareBaseline(rate: rate, seconds: min(duration, 10))
             steps.append(result)
         }
         report["steps"] = steps
@@ -126,7 +150,10 @@ struct CallsCommand: AsyncParsableCommand {
         }
 
         for socket in sockets { socket.close(promise: nil) }
-        try await loop.submit { for pool in pools + agentPools { pool.close() } }.get()
+        try await loop.submit {
+            for pool in pools + agentPools { pool.close() }
+            for bare in bareDrivers { bare.pool.close() }
+        }.get()
         try? await Task.sleep(for: .milliseconds(500))
         try? await group.shutdownGracefully()
 
