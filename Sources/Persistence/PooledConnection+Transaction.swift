@@ -75,7 +75,7 @@ extension PooledConnection {
     }
 
     /// The first failure among `writes`, once all of them are answered.
-    private func firstFailure(of writes: [EventLoopFuture<CollectedRows>]) async -> (any Error)? {
+    func firstFailure(of writes: [EventLoopFuture<CollectedRows>]) async -> (any Error)? {
         guard !writes.isEmpty else { return nil }
         let outcomes: [Swift.Result<CollectedRows, any Error>]
         do {

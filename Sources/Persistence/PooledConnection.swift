@@ -69,8 +69,16 @@ public struct PooledConnection: Sendable {
         _ query: PostgresQuery, preparedAs tag: Tag.Type, logger: Logger, file: String = #fileID, line: Int = #line
     ) async throws -> CollectedRows {
         precondition(query.sql == Tag.sql, "\(Tag.self) is not the statement this query builds")
-        let rows = try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line)
-        PreparedOnConnections.shared.learn(tag, on: postgres)
-        return CollectedRows(rows: rows)
+        let prepared = PreparedOnConnections.shared.knows(tag, on: postgres)
+        // Not prepared behind a write sent ahead that failed (see `sendPrepared`).
+        if !prepared, let writes, let failure = await firstFailure(of: writes.current()) { throw failure }
+        do {
+            let rows = try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line)
+            PreparedOnConnections.shared.learn(tag, on: postgres)
+            return CollectedRows(rows: rows)
+        } catch {
+            if !prepared { PreparedOnConnections.closeIfPreparationFailed(error, on: postgres) }
+            throw error
+        }
     }
 }

@@ -19,6 +19,11 @@ final class WritesInFlight: Sendable {
         sent.withLock { $0.append(write) }
     }
 
+    /// The writes sent so far, still remembered.
+    func current() -> [EventLoopFuture<CollectedRows>] {
+        sent.withLock { $0 }
+    }
+
     /// The writes sent so far, forgotten here.
     func take() -> [EventLoopFuture<CollectedRows>] {
         sent.withLock { sent in
@@ -86,7 +91,10 @@ extension PooledConnection {
     /// waited for with `rows()`. Reads sent one after another this way are answered one
     /// after another with no wait between them.
     public func readAhead<Tag: PreparedSQL>(_ query: PostgresQuery, preparedAs tag: Tag.Type, logger: Logger) async -> RowsAhead {
-        RowsAhead(answer: await sendPrepared(query, as: tag, logger: logger), connection: self)
+        let answer = await sendPrepared(query, as: tag, logger: logger)
+        // Tracked with the writes: should it fail, what is sent after it fails too.
+        writes?.add(answer)
+        return RowsAhead(answer: answer, connection: self)
     }
 
     /// Sends a prepared statement in order behind every statement sent before it, and
@@ -109,12 +117,21 @@ extension PooledConnection {
         precondition(query.sql == Tag.sql, "\(Tag.self) is not the statement this query builds")
         let postgres = self.postgres
         guard !postgres.isClosed else { return postgres.eventLoop.makeFailedFuture(ConnectionClosed()) }
-        let answer = postgres.eventLoop.makePromise(of: CollectedRows.self)
-        let here = StartedHere()
-        let caller = pthread_self()
         // A statement not yet prepared on this connection is held back by PostgresNIO
         // until its preparation is answered, behind statements sent meanwhile.
         let prepared = PreparedOnConnections.shared.knows(tag, on: postgres)
+        // Its first run prepares it on this connection, and PostgresNIO keeps a failed
+        // preparation for the connection's life: every later run of it there fails with
+        // that error. Behind a write sent ahead that failed, the preparation would fail
+        // too (25P02, the transaction is aborted), so it is not sent: that write's error
+        // is its answer. (Waiting here costs nothing new: an unprepared statement is
+        // waited for below anyway.)
+        if !prepared, let writes, let failure = await firstFailure(of: writes.current()) {
+            return postgres.eventLoop.makeFailedFuture(failure)
+        }
+        let answer = postgres.eventLoop.makePromise(of: CollectedRows.self)
+        let here = StartedHere()
+        let caller = pthread_self()
         Task.immediate {
             if pthread_equal(pthread_self(), caller) != 0 { here.mark() }
             do {
@@ -125,6 +142,7 @@ extension PooledConnection {
                 PreparedOnConnections.shared.learn(tag, on: postgres)
                 answer.succeed(CollectedRows(rows: rows))
             } catch {
+                if !prepared { PreparedOnConnections.closeIfPreparationFailed(error, on: postgres) }
                 answer.fail(error)
             }
         }
@@ -156,6 +174,16 @@ final class PreparedOnConnections: Sendable {
             guard let entry = known[connection.id], entry.connection === connection else { return false }
             return entry.statements.contains(ObjectIdentifier(tag))
         }
+    }
+
+    /// PostgresNIO keeps a statement's failed preparation for the connection's life, so
+    /// every later run of the statement there would fail with the same error, whatever
+    /// state the database is in by then. Such a connection is closed, and the pool
+    /// opens a fresh one in its place.
+    static func closeIfPreparationFailed(_ error: any Error, on connection: PostgresConnection) {
+        guard let error = error as? PSQLError, error.serverInfo?[.routine] == "exec_parse_message" else { return }
+        let closed: EventLoopFuture<Void> = connection.close()
+        _ = closed
     }
 
     func learn<Tag: PreparedSQL>(_ tag: Tag.Type, on connection: PostgresConnection) {

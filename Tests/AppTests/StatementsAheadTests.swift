@@ -150,6 +150,49 @@ struct StatementsAheadTests {
             #expect(other == "Globex Inc")
         }
     }
+
+    enum FirstRunBehindFailure: PreparedSQL { static let sql = nameQuery(UUID()).sql }
+    enum FirstQueryBehindFailure: PreparedSQL { static let sql = nameQuery(UUID()).sql + " AND true" }
+
+    static func nameQuery(_ id: UUID) -> PostgresQuery { "SELECT name FROM tenants WHERE id = \(id)" }
+
+    /// PostgresNIO keeps a statement's failed preparation for the connection's life: a
+    /// statement first run behind a failed write (its preparation refused with 25P02)
+    /// would fail on that connection ever after. The pool here has one connection.
+    @Test("a statement's first run behind a failed write is not sent, so the connection keeps no failed preparation")
+    func noPreparationBehindAFailedWrite() async throws {
+        try await TestApp.run(configure: { $0.databaseMaxConnections = 1 }) { app in
+            let acme = try await app.seedTenant("acme")
+            for sentAhead in [true, false] {
+                do {
+                    try await app.database.withCrossTenantAccess(.operatorAdministration, logger: Self.logger) { connection in
+                        try await connection.write("SELECT 1 / 0", logger: Self.logger)
+                        if sentAhead {
+                            try await connection.write(Self.nameQuery(acme.id), preparedAs: FirstRunBehindFailure.self, logger: Self.logger)
+                        } else {
+                            var query = Self.nameQuery(acme.id)
+                            query.sql += " AND true"
+                            try await connection.query(query, preparedAs: FirstQueryBehindFailure.self, logger: Self.logger)
+                        }
+                    }
+                    Issue.record("the transaction committed past a failed write")
+                } catch let error as PSQLError {
+                    #expect(error.serverInfo?[.sqlState] == "22012", "the failed write's own error, sent ahead: \(sentAhead)")
+                }
+            }
+            // The same connection, now healthy: both statements run.
+            let names = try await app.database.withCrossTenantAccess(.operatorAdministration, logger: Self.logger) { connection in
+                var query = Self.nameQuery(acme.id)
+                let first = try await connection.query(query, preparedAs: FirstRunBehindFailure.self, logger: Self.logger)
+                query.sql += " AND true"
+                let second = try await connection.query(query, preparedAs: FirstQueryBehindFailure.self, logger: Self.logger)
+                var names: [String] = []
+                for rows in [first, second] { for try await name in rows.decode(String.self) { names.append(name) } }
+                return names
+            }
+            #expect(names.count == 2, "\(names)")
+        }
+    }
 }
 
 /// A flag set once, read from any task.
