@@ -55,11 +55,16 @@ public struct PooledConnection: Sendable {
         guard !postgres.isClosed else { throw ConnectionClosed() }
         let postgres = self.postgres
         return try await watch.run(on: postgres) {
-            var rows: [Statement.Row] = []
-            for try await row in try await postgres.execute(statement, logger: logger, file: file, line: line) {
-                rows.append(row)
+            do {
+                var rows: [Statement.Row] = []
+                for try await row in try await postgres.execute(statement, logger: logger, file: file, line: line) {
+                    rows.append(row)
+                }
+                return rows
+            } catch {
+                PreparedOnConnections.closeIfPreparationFailed(error, on: postgres)
+                throw error
             }
-            return rows
         }
     }
 
@@ -72,13 +77,8 @@ public struct PooledConnection: Sendable {
         let prepared = PreparedOnConnections.shared.knows(tag, on: postgres)
         // Not prepared behind a write sent ahead that failed (see `sendPrepared`).
         if !prepared, let writes, let failure = await firstFailure(of: writes.current()) { throw failure }
-        do {
-            let rows = try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line)
-            PreparedOnConnections.shared.learn(tag, on: postgres)
-            return CollectedRows(rows: rows)
-        } catch {
-            if !prepared { PreparedOnConnections.closeIfPreparationFailed(error, on: postgres) }
-            throw error
-        }
+        let rows = try await execute(PreparedQuery<Tag>(bindings: query.binds), logger: logger, file: file, line: line)
+        PreparedOnConnections.shared.learn(tag, on: postgres)
+        return CollectedRows(rows: rows)
     }
 }

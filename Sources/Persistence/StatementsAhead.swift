@@ -142,7 +142,7 @@ extension PooledConnection {
                 PreparedOnConnections.shared.learn(tag, on: postgres)
                 answer.succeed(CollectedRows(rows: rows))
             } catch {
-                if !prepared { PreparedOnConnections.closeIfPreparationFailed(error, on: postgres) }
+                PreparedOnConnections.closeIfPreparationFailed(error, on: postgres)
                 answer.fail(error)
             }
         }
@@ -179,7 +179,9 @@ final class PreparedOnConnections: Sendable {
     /// PostgresNIO keeps a statement's failed preparation for the connection's life, so
     /// every later run of the statement there would fail with the same error, whatever
     /// state the database is in by then. Such a connection is closed, and the pool
-    /// opens a fresh one in its place.
+    /// opens a fresh one in its place. A prepared statement's error from the parse
+    /// step is that failure (its first time, or kept from it): a statement already
+    /// prepared is only bound and executed.
     static func closeIfPreparationFailed(_ error: any Error, on connection: PostgresConnection) {
         guard let error = error as? PSQLError, error.serverInfo?[.routine] == "exec_parse_message" else { return }
         let closed: EventLoopFuture<Void> = connection.close()
